@@ -1,0 +1,44 @@
+# tdbms — the two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: demo test install parse ui lint clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 est requis ($(PYTHON) introuvable)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml requirements/constraints.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[test,deploy]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# dagster-dbt reads target/manifest.json at import: parse the shared dbt project once at set-up.
+target/manifest.json: $(STAMP) dbt_project.yml $(shell find models macros seeds -type f 2>/dev/null)
+	$(BIN)/python -c "from pipelines.dbt import parse_project; parse_project()"
+
+parse: target/manifest.json
+
+demo: install parse
+	$(BIN)/tdbms demo generate
+	@for f in associations/*.toml; do \
+		id=$$(basename $$f .toml); \
+		$(BIN)/tdbms run $$id || exit 1; \
+	done
+	@echo "Résultats : output/<association>/warehouse.duckdb"
+	@ls -1 output/*/warehouse.duckdb
+
+test: install parse
+	$(BIN)/ruff check pipelines tests
+	$(BIN)/pytest -q
+
+ui: install parse
+	$(BIN)/tdbms ui
+
+clean:
+	rm -rf output target logs

@@ -1,0 +1,47 @@
+{#
+  The indicator contract. Every indicator model returns exactly these columns, one row per
+  ESMS × period (× breakdown class), including the rows where the indicator does not apply.
+#}
+{% macro indicator_columns() %}
+    finess, period_type, year, month, indicator_code, breakdown, numerator, denominator, value, status
+{% endmacro %}
+
+{# Every ESMS of the ESMS sheet × every period of its year (annual, each month, year-to-date). #}
+{% macro esms_periods() %}
+    select e.*, p.period_type, p.month, p.period_start, p.period_end, p.period_days
+    from {{ ref('int_esms') }} as e
+    join {{ ref('int_periods') }} as p using (year)
+{% endmacro %}
+
+{#
+  Status of a value, decided in the order of AC-28: not applicable (scope), not available (the
+  activity family cannot carry the input, AC-21), missing input (ESMS sheet lacks a value), then an
+  empty denominator (AC-26); otherwise ok. failed_checks is laid over in fct_indicator_values.
+#}
+{% macro indicator_status(applicable='true', available='true', inputs_present='true', denominator=none) %}
+    case
+        when not coalesce({{ applicable }}, false) then 'not_applicable'
+        when not coalesce({{ available }}, false) then 'not_available'
+        when not coalesce({{ inputs_present }}, false) then 'missing_input'
+        {%- if denominator is not none %}
+        when coalesce({{ denominator }}, 0) = 0 then 'not_applicable'
+        {%- endif %}
+        else 'ok'
+    end
+{% endmacro %}
+
+{# Final select of an indicator model whose CTE `scored` has numerator, denominator and status. #}
+{% macro indicator_select(code, value_expression='numerator / denominator', relation='scored', breakdown='null') %}
+    select
+        finess,
+        period_type,
+        year,
+        month,
+        '{{ code }}' as indicator_code,
+        cast({{ breakdown }} as varchar) as breakdown,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
+        case when status = 'ok' then cast({{ value_expression }} as double) end as value,
+        status
+    from {{ relation }}
+{% endmacro %}

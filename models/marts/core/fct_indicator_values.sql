@@ -1,0 +1,44 @@
+-- Every indicator value of the association, in long format: one row per ESMS × period × indicator
+-- (× breakdown class). The list of indicator models comes from seeds/indicator_catalogue.csv (column
+-- `model`), passed by the pipeline as the var `indicator_models`: one indicator = one catalogue row +
+-- one model, nothing to add here.
+{%- set indicator_models = var('indicator_models') %}
+{%- if not indicator_models %}
+    {{ exceptions.raise_compiler_error("var 'indicator_models' is empty: run dbt through the pipeline (tdbms run)") }}
+{%- endif %}
+
+with indicator_values as (
+    {%- for model in indicator_models %}
+    select {{ indicator_columns() }} from {{ ref(model) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+catalogue as (
+    select * from {{ ref('indicator_catalogue') }}
+),
+
+esms as (
+    select finess, year, category_code from {{ ref('int_esms') }}
+)
+
+select
+    indicator_values.finess,
+    esms.category_code,
+    indicator_values.period_type,
+    indicator_values.year,
+    indicator_values.month,
+    indicator_values.indicator_code,
+    indicator_values.breakdown,
+    indicator_values.numerator,
+    indicator_values.denominator,
+    indicator_values.value,
+    catalogue.unit,
+    catalogue.definition_version,
+    catalogue.confidence,
+    indicator_values.status
+from indicator_values
+join catalogue on catalogue.code = indicator_values.indicator_code
+left join esms on esms.finess = indicator_values.finess and esms.year = indicator_values.year

@@ -1,0 +1,187 @@
+"""Association configuration: one TOML file per association, validated once, with French errors.
+
+Relative paths in a configuration are relative to the folder of that configuration file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines import PROJECT_ROOT
+from pipelines.errors import ConfigError
+
+ACTIVITY_FAMILIES = ("pivot", "export_csv", "classeur_xlsx", "base_sqlite")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+FINESS_PATTERN = re.compile(r"^(\d{9}|2[AB]\d{7})$")
+SIRET_PATTERN = re.compile(r"^\d{14}$")
+SIEGE = "siege"
+
+
+@dataclass(frozen=True)
+class AssociationConfig:
+    id: str
+    name: str
+    config_path: Path
+    activity_family: str
+    activity_path: Path
+    dsn_path: Path | None
+    dsn_establishments: dict[str, str]  # SIRET -> FINESS
+    fec_path: Path | None
+    fec_dossiers: dict[str, str]  # accounting dossier -> FINESS or "siege"
+    esms_sheet_path: Path
+    secret_path: Path
+    output_dir: Path
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.output_dir / "warehouse.duckdb"
+
+
+def _fail(path: Path, message: str) -> ConfigError:
+    return ConfigError(f"{path} : {message}")
+
+
+def _require(table: dict, key: str, path: Path, section: str = "") -> Any:
+    if key not in table or table[key] in ("", None):
+        where = f"[{section}] " if section else ""
+        raise _fail(path, f"la clé obligatoire {where}« {key} » est absente. Ajoutez-la (voir docs/configuration.md).")
+    return table[key]
+
+
+def _resolve(base: Path, value: str) -> Path:
+    candidate = Path(value).expanduser()
+    return candidate if candidate.is_absolute() else (base / candidate).resolve()
+
+
+def _existing_dir(base: Path, value: str, path: Path, what: str) -> Path:
+    resolved = _resolve(base, value)
+    if not resolved.exists():
+        raise _fail(path, f"le dossier {what} « {resolved} » n'existe pas. Vérifiez le chemin ou créez le dossier.")
+    return resolved
+
+
+def _finess_map(raw: dict, path: Path, section: str, key_pattern: re.Pattern | None, allow_siege: bool) -> dict:
+    mapping = {}
+    for key, finess in raw.items():
+        key = str(key)
+        if key_pattern and not key_pattern.match(key):
+            raise _fail(path, f"[{section}] « {key} » n'est pas un SIRET valide (14 chiffres).")
+        finess = str(finess)
+        if allow_siege and finess == SIEGE:
+            mapping[key] = SIEGE
+            continue
+        if not FINESS_PATTERN.match(finess):
+            raise _fail(
+                path,
+                f"[{section}] « {key} » : le FINESS « {finess} » est invalide (9 caractères : chiffres, "
+                "ou 2A/2B suivis de 7 chiffres).",
+            )
+        mapping[key] = finess
+    return mapping
+
+
+def load_config(path: Path, output_root: Path | None = None) -> AssociationConfig:
+    """Read and validate one association file."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise ConfigError(f"{path} : fichier de configuration introuvable.")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise _fail(path, f"le fichier n'est pas un TOML valide ({exc}).") from None
+    base = path.parent
+
+    assoc_id = str(_require(data, "id", path))
+    if not ID_PATTERN.match(assoc_id):
+        raise _fail(path, f"l'identifiant « {assoc_id} » est invalide : minuscules, chiffres et _ (2 à 40 caractères).")
+    name = str(_require(data, "name", path))
+
+    activity = data.get("activity") or {}
+    family = str(_require(activity, "family", path, "activity"))
+    if family not in ACTIVITY_FAMILIES:
+        raise _fail(
+            path, f"famille d'activité inconnue « {family} ». Valeurs possibles : {', '.join(ACTIVITY_FAMILIES)}."
+        )
+    activity_path = _existing_dir(base, _require(activity, "path", path, "activity"), path, "des extractions d'activité")
+
+    dsn = data.get("dsn") or {}
+    dsn_path = _existing_dir(base, dsn["path"], path, "DSN") if dsn.get("path") else None
+    dsn_map = _finess_map(dsn.get("establishments") or {}, path, "dsn.establishments", SIRET_PATTERN, False)
+    if dsn_path and not dsn_map:
+        raise _fail(path, "[dsn.establishments] doit associer chaque SIRET déclarant à un FINESS.")
+
+    fec = data.get("fec") or {}
+    fec_path = _existing_dir(base, fec["path"], path, "FEC") if fec.get("path") else None
+    fec_map = _finess_map(fec.get("dossiers") or {}, path, "fec.dossiers", None, True)
+    if fec_path and not fec_map:
+        raise _fail(path, "[fec.dossiers] doit associer chaque dossier comptable à un FINESS (ou à « siege »).")
+
+    sheet = data.get("esms_sheet") or {}
+    sheet_path = _resolve(base, _require(sheet, "path", path, "esms_sheet"))
+    if not sheet_path.exists():
+        raise _fail(path, f"la fiche ESMS « {sheet_path} » est introuvable. `tdbms esms-template` en crée une.")
+
+    secret = data.get("secret") or {}
+    secret_path = _resolve(base, _require(secret, "path", path, "secret"))
+    if _is_inside(secret_path, PROJECT_ROOT) and not _is_inside(secret_path, PROJECT_ROOT / "output"):
+        raise _fail(path, f"le secret « {secret_path} » doit être hors du dépôt (par exemple ~/.config/tdbms/).")
+
+    # Every output of the association lives in <output root>/<id>/ (profiles.yml resolves the DuckDB file
+    # from the root and the id). The root is the command line's, else the configuration's, else output/.
+    output = data.get("output") or {}
+    if output_root is None:
+        output_root = _resolve(base, output["root"]) if output.get("root") else PROJECT_ROOT / "output"
+    output_dir = Path(output_root).resolve() / assoc_id
+
+    from pipelines.settings import validate_settings  # local import: settings reads dbt_project.yml
+
+    settings = validate_settings(data.get("settings") or {}, path)
+    return AssociationConfig(
+        id=assoc_id, name=name, config_path=path, activity_family=family, activity_path=activity_path,
+        dsn_path=dsn_path, dsn_establishments=dsn_map, fec_path=fec_path, fec_dossiers=fec_map,
+        esms_sheet_path=sheet_path, secret_path=secret_path, output_dir=output_dir, settings=settings,
+    )
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def load_configs(target: Path, output_root: Path | None = None) -> list[AssociationConfig]:
+    """A configuration file, or a folder of them (``*.toml``), sorted by id; ids must be unique."""
+    target = Path(target)
+    if target.is_dir():
+        files = sorted(target.glob("*.toml"))
+        if not files:
+            raise ConfigError(f"{target} : aucun fichier de configuration d'association (*.toml) dans ce dossier.")
+    elif target.is_file():
+        files = [target]
+    else:
+        raise ConfigError(f"{target} : ni fichier ni dossier de configuration.")
+    configs = [load_config(f, output_root) for f in files]
+    seen: dict[str, Path] = {}
+    for cfg in configs:
+        if cfg.id in seen:
+            raise ConfigError(f"{cfg.config_path} : l'identifiant « {cfg.id} » est déjà utilisé par {seen[cfg.id]}.")
+        seen[cfg.id] = cfg.config_path
+    return sorted(configs, key=lambda c: c.id)
+
+
+def find_config(target: Path, association: str, output_root: Path | None = None) -> AssociationConfig:
+    """`association` is an id (looked up in `target`) or a path to a configuration file."""
+    candidate = Path(association)
+    if candidate.suffix == ".toml" and candidate.exists():
+        return load_config(candidate, output_root)
+    for cfg in load_configs(target, output_root):
+        if cfg.id == association:
+            return cfg
+    raise ConfigError(f"association « {association} » introuvable dans {target}.")

@@ -1,0 +1,71 @@
+"""dbt invocations for one association: vars select its DuckDB file; target and logs are its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines import PROJECT_ROOT
+from pipelines.catalogue import indicator_models
+from pipelines.config import AssociationConfig
+from pipelines.errors import TdbmsError
+from pipelines.sources import activity_families
+
+
+def dbt_vars(cfg: AssociationConfig) -> dict:
+    return {
+        "association": cfg.id,
+        "output_root": str(cfg.output_dir.parent),
+        "indicator_models": indicator_models(),
+        "activity_families": activity_families(),
+        **cfg.settings,
+    }
+
+
+def parse_vars() -> dict:
+    """Vars for the association-independent `dbt parse` that writes target/manifest.json at set-up."""
+    return {"association": "parse", "indicator_models": indicator_models(), "activity_families": activity_families()}
+
+
+def dbt_env() -> dict:
+    env = dict(os.environ)
+    env.update({"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1", "DBT_USE_COLORS": "false"})
+    return env
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def common_args(target_path: Path, log_path: Path, variables: dict) -> list[str]:
+    return [
+        "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
+        "--target-path", str(target_path), "--log-path", str(log_path), "--vars", json.dumps(variables),
+    ]
+
+
+def target_dir(cfg: AssociationConfig) -> Path:
+    return cfg.output_dir / "dbt" / "target"
+
+
+def run_dbt(cfg: AssociationConfig, command: list[str]) -> subprocess.CompletedProcess:
+    """Run `dbt <command>` for the association; a failure raises TdbmsError with dbt's own summary."""
+    args = [dbt_executable(), *command, *common_args(target_dir(cfg), cfg.output_dir / "dbt" / "logs", dbt_vars(cfg))]
+    result = subprocess.run(args, cwd=PROJECT_ROOT, env=dbt_env(), capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.strip().splitlines()[-25:])
+        raise TdbmsError(f"échec de dbt {' '.join(command)} pour l'association {cfg.id} :\n{tail}")
+    return result
+
+
+def parse_project(target_path: Path = PROJECT_ROOT / "target") -> Path:
+    """`dbt parse` at set-up so that target/manifest.json exists for dagster-dbt."""
+    args = [dbt_executable(), "parse", *common_args(target_path, target_path.parent / "logs", parse_vars())]
+    result = subprocess.run(args, cwd=PROJECT_ROOT, env=dbt_env(), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise TdbmsError("échec de dbt parse :\n" + result.stdout[-3000:])
+    return target_path / "manifest.json"

@@ -1,0 +1,1 @@
+"""Deterministic demo sources: three fictional associations, in the exact formats of the specs."""

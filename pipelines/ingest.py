@@ -1,0 +1,90 @@
+"""Ingestion of an association's sources into its warehouse (readers → raw tables), idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.config import AssociationConfig
+from pipelines.pseudonymise import Pseudonymiser, load_or_create_secret
+from pipelines.readers.base import ReadContext
+from pipelines.sources import Source, association_sources, available_readers
+from pipelines.warehouse import LoadResult, connect, ensure_tables, load_file
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class IngestReport:
+    results: list[LoadResult] = field(default_factory=list)
+
+    @property
+    def rejected_files(self) -> list[LoadResult]:
+        return [r for r in self.results if r.status == "rejete"]
+
+    @property
+    def rejected_lines(self) -> int:
+        return sum(r.rows_rejected for r in self.results if r.status == "charge")
+
+    def summary(self) -> str:
+        loaded = [r for r in self.results if r.status == "charge"]
+        skipped = [r for r in self.results if r.status == "deja_charge"]
+        text = (
+            f"{len(loaded)} fichier(s) chargé(s) ({sum(r.rows_loaded for r in loaded)} lignes), "
+            f"{len(skipped)} déjà chargé(s), {len(self.rejected_files)} rejeté(s), "
+            f"{self.rejected_lines} ligne(s) rejetée(s)"
+        )
+        return text
+
+
+def prepare_warehouse(con: duckdb.DuckDBPyConnection, cfg: AssociationConfig) -> None:
+    """Raw tables of every installed reader, and the association's mappings from its configuration."""
+    for module in available_readers().values():
+        ensure_tables(con, module.TABLES)
+    mappings = {
+        "cfg_dsn_establishments": pa.table(
+            {"siret": list(cfg.dsn_establishments), "finess": list(cfg.dsn_establishments.values())},
+            schema=pa.schema([("siret", pa.string()), ("finess", pa.string())]),
+        ),
+        "cfg_fec_dossiers": pa.table(
+            {"dossier": list(cfg.fec_dossiers), "finess": list(cfg.fec_dossiers.values())},
+            schema=pa.schema([("dossier", pa.string()), ("finess", pa.string())]),
+        ),
+        "cfg_association": pa.table(
+            {"association_id": [cfg.id], "name": [cfg.name], "activity_family": [cfg.activity_family]}
+        ),
+    }
+    for name, table in mappings.items():
+        con.register("_mapping", table)
+        con.execute(f"create or replace table {name} as select * from _mapping")
+        con.unregister("_mapping")
+
+
+def ingest_source(
+    con: duckdb.DuckDBPyConnection, source: Source, pseudonymiser: Pseudonymiser, progress: Progress | None = None
+) -> list[LoadResult]:
+    context = ReadContext(pseudonymiser=pseudonymiser)
+    results = []
+    for path in source.files():
+        if progress:
+            progress(f"{source.label} : {path.name}")
+        results.append(load_file(con, source.reader, path, context))
+    return results
+
+
+def ingest(cfg: AssociationConfig, domains: set[str] | None = None, progress: Progress | None = None) -> IngestReport:
+    """Load every source file of the association (or only the given domains) into its warehouse."""
+    pseudonymiser = Pseudonymiser(load_or_create_secret(cfg.secret_path))
+    report = IngestReport()
+    con = connect(cfg.warehouse_path)
+    try:
+        prepare_warehouse(con, cfg)
+        for source in association_sources(cfg):
+            if domains is None or source.domain in domains:
+                report.results.extend(ingest_source(con, source, pseudonymiser, progress))
+    finally:
+        con.close()
+    return report

@@ -1,0 +1,128 @@
+"""What every reader yields, and small helpers shared by readers."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pyarrow as pa
+
+from pipelines.errors import SourceFileError
+from pipelines.pseudonymise import Pseudonymiser
+
+BATCH_ROWS = 50_000
+
+
+class RawRows(NamedTuple):
+    """A batch of rows for one raw table. Every batch has a ``_line`` column (line or row number)."""
+
+    table: str
+    batch: pa.RecordBatch
+
+
+class Reject(NamedTuple):
+    """A line that could not be loaded, with its reason in French. It goes to the rejects table."""
+
+    line: int | None
+    reason: str
+    excerpt: str | None = None
+
+
+@dataclass
+class ReadContext:
+    """What a reader needs beside the path: the pseudonymiser and source-specific options."""
+
+    pseudonymiser: Pseudonymiser
+    options: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class BatchBuilder:
+    """Accumulates rows (tuples in schema order) and emits RecordBatches of BATCH_ROWS rows."""
+
+    def __init__(self, table: str, schema: pa.Schema, size: int = BATCH_ROWS):
+        self.table = table
+        self.schema = schema
+        self.size = size
+        self._columns: list[list] = [[] for _ in schema.names]
+
+    def add(self, row: tuple) -> RawRows | None:
+        for column, value in zip(self._columns, row, strict=True):
+            column.append(value)
+        if len(self._columns[0]) >= self.size:
+            return self.flush()
+        return None
+
+    def flush(self) -> RawRows | None:
+        if not self._columns[0]:
+            return None
+        arrays = [pa.array(values, type=f.type) for values, f in zip(self._columns, self.schema, strict=True)]
+        self._columns = [[] for _ in self.schema.names]
+        return RawRows(self.table, pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+
+
+def flushed(builders: Iterable[BatchBuilder]) -> Iterator[RawRows]:
+    for builder in builders:
+        rows = builder.flush()
+        if rows is not None:
+            yield rows
+
+
+def decode_lines(path: Path, encoding: str, newline: str | None = "") -> Iterator[str]:
+    """Stream a text file; an undecodable byte raises SourceFileError naming the line."""
+    decoder_errors = "strict"
+    line_no = 0
+    try:
+        with open(path, encoding=encoding, errors=decoder_errors, newline=newline) as handle:
+            for line_no, line in enumerate(handle, start=1):  # noqa: B007
+                yield line
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(
+            path, f"encodage inattendu (attendu : {encoding}) : octet {exc.object[exc.start]:#04x} illisible",
+            line_no + 1,
+        ) from None
+
+
+def is_binary(path: Path, probe: int = 8192) -> bool:
+    with open(path, "rb") as handle:
+        return b"\x00" in handle.read(probe)
+
+
+def check_encoding(path: Path, encoding: str) -> None:
+    """Decode the whole file incrementally; raise SourceFileError at the first bad byte with its line."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                bad_line = line + chunk[: exc.start].count(b"\n")
+                raise SourceFileError(
+                    path, f"encodage inattendu (attendu : {encoding}) : octet {chunk[exc.start]:#04x} illisible",
+                    bad_line,
+                ) from None
+            line += chunk.count(b"\n")
+
+
+def parse_fr_date(text: str) -> dt.date:
+    """JJ/MM/AAAA → date (raises ValueError)."""
+    day, month, year = text.split("/")
+    if len(year) != 4:
+        raise ValueError(text)
+    return dt.date(int(year), int(month), int(day))
+
+
+def parse_iso_date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+FINESS_LEN = 9
+
+
+def valid_finess(value: str | None) -> bool:
+    return bool(value) and len(value) == FINESS_LEN and value.isalnum()

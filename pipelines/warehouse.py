@@ -1,0 +1,188 @@
+"""The association's DuckDB file: raw tables, load log and rejects, written idempotently.
+
+A source file is identified by the SHA-256 of its content. Loading a file already loaded changes
+nothing. A file is loaded in one transaction: either all its good rows and its rejected lines are
+written with its load-log row, or (file unreadable) only its rejection is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.errors import SourceFileError, TdbmsError
+from pipelines.readers.base import RawRows, ReadContext, Reject
+
+LINEAGE_FIELDS = [pa.field("_file_hash", pa.string()), pa.field("_source_file", pa.string())]
+
+META_DDL = """
+create table if not exists load_log (
+    load_id      integer,
+    source_kind  varchar,
+    file_name    varchar,
+    file_path    varchar,
+    file_hash    varchar,
+    file_bytes   bigint,
+    status       varchar,   -- 'charge' | 'rejete'
+    rows_loaded  bigint,
+    rows_rejected bigint,
+    message      varchar,
+    loaded_at    timestamp,
+    seconds      double
+);
+create table if not exists rejects (
+    load_id     integer,
+    source_kind varchar,
+    file_name   varchar,
+    file_hash   varchar,
+    line        integer,
+    reason      varchar,
+    excerpt     varchar
+);
+"""
+
+
+@dataclass
+class LoadResult:
+    path: Path
+    kind: str
+    file_hash: str
+    status: str  # 'charge' | 'deja_charge' | 'rejete'
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    message: str | None = None
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise TdbmsError(
+                f"{path} : l'entrepôt est utilisé par un autre traitement en cours. "
+                "Attendez la fin de ce traitement puis relancez."
+            ) from None
+        raise TdbmsError(f"{path} : impossible d'ouvrir l'entrepôt ({exc}).") from None
+    if not read_only:
+        con.execute(META_DDL)
+    return con
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _with_lineage(schema: pa.Schema) -> pa.Schema:
+    return pa.schema(list(schema) + LINEAGE_FIELDS)
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Schema]) -> None:
+    for name, schema in tables.items():
+        empty = _with_lineage(schema).empty_table()  # noqa: F841 (read by DuckDB's replacement scan)
+        con.execute(f'create table if not exists "{name}" as select * from empty limit 0')
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, kind: str, file_hash: str) -> bool:
+    row = con.execute(
+        "select count(*) from load_log where source_kind = ? and file_hash = ? and status = 'charge'",
+        [kind, file_hash],
+    ).fetchone()
+    return row[0] > 0
+
+
+def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select coalesce(max(load_id), 0) + 1 from load_log").fetchone()[0]
+
+
+def _insert_batch(con: duckdb.DuckDBPyConnection, rows: RawRows, file_hash: str, file_name: str) -> int:
+    n = rows.batch.num_rows
+    batch = pa.RecordBatch.from_arrays(
+        list(rows.batch.columns) + [pa.array([file_hash] * n, pa.string()), pa.array([file_name] * n, pa.string())],
+        schema=_with_lineage(rows.batch.schema),
+    )
+    con.register("_incoming", batch)
+    try:
+        con.execute(f'insert into "{rows.table}" by name select * from _incoming')
+    finally:
+        con.unregister("_incoming")
+    return n
+
+
+def _insert_rejects(con, load_id: int, kind: str, file_name: str, file_hash: str, rejects: list[Reject]) -> None:
+    if not rejects:
+        return
+    table = pa.table(
+        {
+            "load_id": pa.array([load_id] * len(rejects), pa.int32()),
+            "source_kind": pa.array([kind] * len(rejects)),
+            "file_name": pa.array([file_name] * len(rejects)),
+            "file_hash": pa.array([file_hash] * len(rejects)),
+            "line": pa.array([r.line for r in rejects], pa.int32()),
+            "reason": pa.array([r.reason for r in rejects]),
+            "excerpt": pa.array([r.excerpt for r in rejects]),
+        }
+    )
+    con.register("_rejects", table)
+    try:
+        con.execute("insert into rejects by name select * from _rejects")
+    finally:
+        con.unregister("_rejects")
+
+
+def _log(con, load_id, kind, path: Path, file_hash, status, loaded, rejected, message, started) -> None:
+    con.execute(
+        "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id, kind, path.name, str(path), file_hash, path.stat().st_size, status, loaded, rejected,
+            message, dt.datetime.now(), (dt.datetime.now() - started).total_seconds(),
+        ],
+    )
+
+
+def load_file(con: duckdb.DuckDBPyConnection, reader: ModuleType, path: Path, context: ReadContext) -> LoadResult:
+    """Load one source file through its reader, idempotently and atomically."""
+    path = Path(path)
+    kind = reader.KIND
+    file_hash = file_sha256(path)
+    if already_loaded(con, kind, file_hash):
+        return LoadResult(path, kind, file_hash, "deja_charge")
+    started = dt.datetime.now()
+    ensure_tables(con, reader.TABLES)
+    con.execute("begin transaction")
+    load_id = _next_load_id(con)
+    loaded, rejects = 0, []
+    try:
+        items: Iterator[RawRows | Reject] = reader.read(path, context)
+        for item in items:
+            if isinstance(item, Reject):
+                rejects.append(item)
+            else:
+                loaded += _insert_batch(con, item, file_hash, path.name)
+        _insert_rejects(con, load_id, kind, path.name, file_hash, rejects)
+        _log(con, load_id, kind, path, file_hash, "charge", loaded, len(rejects), None, started)
+        con.execute("commit")
+    except SourceFileError as exc:
+        con.execute("rollback")
+        con.execute("begin transaction")
+        _insert_rejects(con, load_id, kind, path.name, file_hash, [Reject(exc.line, exc.reason)])
+        _log(con, load_id, kind, path, file_hash, "rejete", 0, 1, str(exc), started)
+        con.execute("commit")
+        return LoadResult(path, kind, file_hash, "rejete", 0, 1, str(exc))
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return LoadResult(path, kind, file_hash, "charge", loaded, len(rejects))

@@ -1,0 +1,58 @@
+"""Shared test helpers: build a whole association (sources in their real formats + configuration)
+in a temporary folder, run the real pipeline on it, and read its warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.config import AssociationConfig, load_config
+from pipelines.demo.association import write_config
+from pipelines.demo.esms_sheet import write_esms_sheet
+from pipelines.demo.facts import ActivityFacts
+from pipelines.demo.writers import writer
+
+
+def make_association(
+    root: Path, family: str, facts: ActivityFacts, esms_rows: list[dict], assoc_id: str = "test_asso", **extra
+) -> AssociationConfig:
+    sources = root / "sources" / assoc_id
+    activity = sources / "activity"
+    activity.mkdir(parents=True, exist_ok=True)
+    writer(family)(facts, activity)
+    sheet = write_esms_sheet(sources / "esms" / "caracterisation.csv", esms_rows)
+    config = write_config(
+        root / "config" / f"{assoc_id}.toml",
+        assoc_id=assoc_id, name=f"Association {assoc_id}", family=family, activity_path=activity,
+        esms_sheet_path=sheet, secret_path=root / "secrets" / f"{assoc_id}.key", output_root=root / "output", **extra,
+    )
+    return load_config(config)
+
+
+def query(cfg: AssociationConfig, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def indicator(cfg: AssociationConfig, code: str, finess: str, year: int, month: int | None = None,
+              breakdown: str | None = None, period_type: str | None = None) -> dict:
+    period_type = period_type or ("year" if month is None else "month")
+    rows = query(
+        cfg,
+        """select numerator, denominator, value, status from fct_indicator_values
+           where indicator_code = ? and finess = ? and year = ? and period_type = ?
+             and month is not distinct from ? and breakdown is not distinct from ?""",
+        [code, finess, year, period_type, month, breakdown],
+    )
+    assert len(rows) == 1, f"{code} {finess} {year}/{month} {breakdown}: {len(rows)} rows"
+    return dict(zip(("numerator", "denominator", "value", "status"), rows[0], strict=True))
+
+
+@pytest.fixture
+def tmp_root(tmp_path: Path) -> Path:
+    return tmp_path
