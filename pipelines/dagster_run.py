@@ -36,6 +36,13 @@ def dagster_home(output_root: Path | None = None) -> Path:
     return home
 
 
+def _root_message(error) -> str:
+    """The innermost error of a step failure (Dagster wraps the user error in its own)."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
 @dataclass
 class JobResult:
     success: bool
@@ -50,9 +57,12 @@ def run_job(cfg: AssociationConfig, progress: Callable[[str], None] | None = Non
     job = defs.get_job_def(f"{cfg.id}_job")
     with run_lock(cfg):
         instance = dg.DagsterInstance.ephemeral()
-        result = job.execute_in_process(instance=instance, raise_on_error=False, tags={"tdbms/association": cfg.id})
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, tags={"tdbms/association": cfg.id},
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
     failures = [e for e in result.all_events if e.is_step_failure]
     if result.success:
         return JobResult(True, f"{len(result.get_step_success_events())} étape(s) réussie(s).")
-    lines = [f"Échec de l'étape {e.step_key} : {e.event_specific_data.error.message.strip()}" for e in failures]
+    lines = [f"Échec de l'étape {e.step_key} : {_root_message(e.event_specific_data.error)}" for e in failures]
     return JobResult(False, "\n".join(lines) or "Échec du traitement.")

@@ -29,8 +29,16 @@ ASSOCIATION_TAG = "tdbms/association"
 MANIFEST_PATH = PROJECT_ROOT / "target" / "manifest.json"
 
 
+def _project_files() -> list[Path]:
+    files = [PROJECT_ROOT / "dbt_project.yml", PROJECT_ROOT / "pipelines" / "sources.py"]
+    for folder in ("models", "macros", "seeds"):
+        files += [p for p in (PROJECT_ROOT / folder).rglob("*") if p.is_file()]
+    return files
+
+
 def manifest_path() -> Path:
-    if not MANIFEST_PATH.exists():
+    """target/manifest.json, parsed again when the dbt project changed since it was written."""
+    if not MANIFEST_PATH.exists() or max(p.stat().st_mtime for p in _project_files()) > MANIFEST_PATH.stat().st_mtime:
         parse_project()
     return MANIFEST_PATH
 

@@ -87,7 +87,7 @@ def expected_file_active(facts: ActivityFacts, first: dt.date, last: dt.date) ->
     return present + exits
 
 
-@pytest.mark.parametrize("family", ["pivot", "export_csv"])
+@pytest.mark.parametrize("family", ["pivot", "export_csv", "classeur_xlsx", "base_sqlite"])
 def test_occupation_and_file_active(tmp_root, family):
     facts = fixture_facts()
     cfg = make_association(tmp_root, family, facts, SHEET)

@@ -98,13 +98,27 @@ def generate_association(association: DemoAssociation, out: Path, scale: int, se
     return root
 
 
-def installed_demo_associations() -> list[DemoAssociation]:
-    """The demo associations whose activity family has a writer installed."""
-    return [a for a in DEMO_ASSOCIATIONS if _optional(f"pipelines.demo.writers.{a.family}")]
-
-
 def generate_demo(out: Path, scale: int = 1, seed: int = 2024) -> dict[str, Path]:
-    return {
-        a.id: generate_association(a, Path(out), scale, seed + i)
-        for i, a in enumerate(DEMO_ASSOCIATIONS) if a in installed_demo_associations()
-    }
+    return {a.id: generate_association(a, Path(out), scale, seed + i) for i, a in enumerate(DEMO_ASSOCIATIONS)}
+
+
+def write_demo_configs(folder: Path, sources_root: str = "../output/demo-sources") -> list[Path]:
+    """The committed associations/<id>.toml of the demo (relative paths to the generated sources)."""
+    from pipelines.demo.association import write_config
+
+    written = []
+    for association in DEMO_ASSOCIATIONS:
+        base = f"{sources_root}/{association.id}"
+        extra = {}
+        if _optional("pipelines.demo.dsn"):
+            extra |= {"dsn_path": f"{base}/dsn", "dsn_establishments": {
+                f"{association.siren}{i:05d}": e.finess for i, e in enumerate(association.esms, 1)}}
+        if _optional("pipelines.demo.fec"):
+            extra |= {"fec_path": f"{base}/fec", "fec_dossiers": {
+                f"ESMS{i:02d}": e.finess for i, e in enumerate(association.esms, 1)} | {"SIEGE": "siege"}}
+        written.append(write_config(
+            Path(folder) / f"{association.id}.toml", assoc_id=association.id, name=association.name,
+            family=association.family, activity_path=f"{base}/activite", esms_sheet_path=f"{base}/fiche_esms",
+            secret_path=f"~/.config/tdbms/secrets/{association.id}.key", **extra,
+        ))
+    return written
