@@ -19,7 +19,7 @@ from pipelines.demo.esms_sheet import write_esms_sheet
 from pipelines.demo.writers import writer
 
 YEARS = (2023, 2024)
-OPENING_DAYS = {"HP": 365, "HT": 365, "INT": 210, "SEMI": 210, "EXT": 210, "AJ": 250, "SERV": 250}
+OPENING_DAYS = {"HP": 365, "HT": 365, "INT": 210, "SEMI": 210, "EXT": 225, "AJ": 250, "SERV": 250}
 
 
 @dataclass(frozen=True)
