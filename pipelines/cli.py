@@ -17,6 +17,17 @@ from pipelines.errors import TdbmsError
 DEFAULT_ASSOCIATIONS = PROJECT_ROOT / "associations"
 
 
+def _error_log(ctx: click.Context) -> Path:
+    """Write the traceback of an unexpected error to output/logs/ and return the file."""
+    import traceback
+
+    root = (ctx.obj or {}).get("output") or PROJECT_ROOT / "output"
+    path = Path(root) / "logs" / f"erreur-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(traceback.format_exc(), encoding="utf-8")
+    return path
+
+
 def _say(message: str) -> None:
     click.echo(f"  · {message}", err=True)
 
@@ -30,6 +41,12 @@ class FrenchErrors(click.Group):
         except TdbmsError as exc:
             click.echo(f"Erreur : {exc}", err=True)
             sys.exit(1)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # an unexpected failure: a French message, the technical detail in a file
+            log = _error_log(ctx)
+            click.echo(f"Erreur inattendue ({type(exc).__name__} : {exc}). Détail technique : {log}", err=True)
+            sys.exit(2)
 
 
 @click.group(cls=FrenchErrors, help="Entrepôt d'indicateurs du tableau de bord de la performance médico-sociale.")
@@ -104,6 +121,17 @@ def esms_template(ctx: click.Context, association: str, year: int, out: Path | N
     cfg = _config(ctx, association)
     path = write_template(cfg, year, out or cfg.output_dir / f"fiche_esms_{year}.xlsx")
     click.echo(f"Fiche ESMS écrite : {path}")
+
+
+@main.command("export-pivot", help="Écrit le modèle commun d'activité de l'association au format pivot.")
+@click.argument("association")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.pass_context
+def export_pivot_command(ctx: click.Context, association: str, folder: Path) -> None:
+    from pipelines.export_pivot import export_pivot
+
+    for path in export_pivot(_config(ctx, association), folder):
+        click.echo(str(path))
 
 
 @main.group(help="Sources de démonstration (associations fictives).")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipelines.demo.activity import DemoEsms, generate_activity
 from pipelines.demo.esms_sheet import write_esms_sheet
+from pipelines.demo.facts import ActivityFacts
 from pipelines.demo.writers import writer
 
 YEARS = (2023, 2024)
@@ -80,10 +81,14 @@ def _optional(module: str):
         return None
 
 
+def demo_facts(association: DemoAssociation, scale: int, seed: int) -> ActivityFacts:
+    return generate_activity(list(association.esms), dt.date(YEARS[0], 1, 1), dt.date(YEARS[-1], 12, 31),
+                             seed=seed, scale=scale)
+
+
 def generate_association(association: DemoAssociation, out: Path, scale: int, seed: int) -> Path:
     root = out / association.id
-    facts = generate_activity(list(association.esms), dt.date(YEARS[0], 1, 1), dt.date(YEARS[-1], 12, 31),
-                              seed=seed, scale=scale)
+    facts = demo_facts(association, scale, seed)
     writer(association.family)(facts, root / "activite")
     write_esms_sheet(root / "fiche_esms" / "caracterisation.csv", sheet_rows(association, scale))
     dsn = _optional("pipelines.demo.dsn")
@@ -98,8 +103,12 @@ def generate_association(association: DemoAssociation, out: Path, scale: int, se
     return root
 
 
+def association_seed(association: DemoAssociation, seed: int) -> int:
+    return seed + DEMO_ASSOCIATIONS.index(association)
+
+
 def generate_demo(out: Path, scale: int = 1, seed: int = 2024) -> dict[str, Path]:
-    return {a.id: generate_association(a, Path(out), scale, seed + i) for i, a in enumerate(DEMO_ASSOCIATIONS)}
+    return {a.id: generate_association(a, Path(out), scale, association_seed(a, seed)) for a in DEMO_ASSOCIATIONS}
 
 
 def write_demo_configs(folder: Path, sources_root: str = "../output/demo-sources") -> list[Path]:

@@ -1,0 +1,8 @@
+-- Days attended in a day mode (accueil de jour, semi-internat, externat), one row per stay × day.
+with attendance as (
+    {{ union_activity_families('attendance_days') }}
+)
+
+select stay_key, day, min(source_family) as source_family, min(_file_hash) as _file_hash, min(_line) as _line
+from attendance
+group by stay_key, day
