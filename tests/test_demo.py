@@ -10,7 +10,13 @@ import pytest
 
 from pipelines.config import load_config
 from pipelines.demo.association import write_config
-from pipelines.demo.generate import DEMO_ASSOCIATIONS, association_seed, demo_facts, generate_demo, write_demo_configs
+from pipelines.demo.generate import (
+    DEMO_ASSOCIATIONS,
+    association_seed,
+    demo_facts,
+    generate_demo,
+    write_demo_configs,
+)
 from pipelines.export_pivot import export_pivot
 from pipelines.run import run_association
 
