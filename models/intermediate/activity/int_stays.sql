@@ -1,7 +1,9 @@
 -- Stays (one person, one ESMS, one mode, entry → exit) chained into accompagnements (decisions.md,
 -- "Words used"): a stay entering on the exit day of the previous one, or the day after, continues it.
 with stays as (
-    {{ union_activity_families('stays') }}
+    select * exclude (overlaps_earlier_stay)
+    from {{ ref('int_stay_candidates') }}
+    where not overlaps_earlier_stay
 ),
 
 ordered as (
@@ -35,7 +37,6 @@ select
     exit_motive,
     creton,
     md5(person_key || '|' || finess || '|' || accompagnement_no) as accompagnement_key,
-    previous_exit is not null and entry_date < previous_exit as overlaps_previous,
     source_family,
     _file_hash,
     _line
