@@ -60,7 +60,8 @@ def main(ctx: click.Context, associations_dir: Path, output_root: Path | None) -
     os.environ.setdefault("DAGSTER_HOME", str((output_root or PROJECT_ROOT / "output") / "dagster_home"))
 
 
-def _config(ctx: click.Context, association: str):
+def association_config(ctx: click.Context, association: str):
+    """The configuration of an association named on the command line (id or path of its file)."""
     return find_config(ctx.obj["associations"], association, ctx.obj["output"])
 
 
@@ -70,7 +71,7 @@ def _config(ctx: click.Context, association: str):
 def run(ctx: click.Context, association: str) -> None:
     from pipelines.dagster_run import run_job
 
-    cfg = _config(ctx, association)
+    cfg = association_config(ctx, association)
     click.echo(f"Association {cfg.id} — {cfg.name}", err=True)
     started = time.monotonic()
     result = run_job(cfg, progress=_say)
@@ -118,7 +119,7 @@ def inspect(kind: str, files: tuple[Path, ...], as_json: bool) -> None:
 def esms_template(ctx: click.Context, association: str, year: int, out: Path | None) -> None:
     from pipelines.esms_template import write_template
 
-    cfg = _config(ctx, association)
+    cfg = association_config(ctx, association)
     path = write_template(cfg, year, out or cfg.output_dir / f"fiche_esms_{year}.xlsx")
     click.echo(f"Fiche ESMS écrite : {path}")
 
@@ -130,7 +131,7 @@ def esms_template(ctx: click.Context, association: str, year: int, out: Path | N
 def export_pivot_command(ctx: click.Context, association: str, folder: Path) -> None:
     from pipelines.export_pivot import export_pivot
 
-    for path in export_pivot(_config(ctx, association), folder):
+    for path in export_pivot(association_config(ctx, association), folder):
         click.echo(str(path))
 
 
@@ -156,3 +157,13 @@ def demo_generate(out: Path, scale: int, seed: int) -> None:
 def list_(ctx: click.Context) -> None:
     for cfg in load_configs(ctx.obj["associations"], ctx.obj["output"]):
         click.echo(f"{cfg.id}\t{cfg.name}\t{cfg.activity_family}\t{cfg.warehouse_path}")
+
+
+def _register_feature_commands() -> None:
+    from pipelines.commands import feature_commands
+
+    for command in feature_commands():
+        main.add_command(command)
+
+
+_register_feature_commands()
