@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test install parse ui lint clean
+.PHONY: demo test install parse ui lint clean browser
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 est requis ($(PYTHON) introuvable)"; exit 1; }
@@ -33,7 +33,13 @@ demo: install parse
 	@echo "Résultats : output/<association>/warehouse.duckdb"
 	@ls -1 output/*/warehouse.duckdb
 
-test: install parse
+# The dashboard tests drive Debian's Chromium (no browser download): installed here when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installation de Chromium (paquet Debian) pour les tests des tableaux de bord…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install parse browser
 	$(BIN)/ruff check pipelines tests
 	$(BIN)/pytest -q
 
