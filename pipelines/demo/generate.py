@@ -54,11 +54,19 @@ DEMO_ASSOCIATIONS = (
 )
 
 
+def _budget(esms: DemoEsms, year: int) -> float:
+    """The budget voted (EPRD) of an ESMS: about its generated yearly charges (pipelines/demo/fec.py)."""
+    from pipelines.demo.fec import DEFAULT_PROFILE, PROFILES
+
+    charges = PROFILES.get(esms.category_code, DEFAULT_PROFILE)[1]
+    return round(charges * (0.96 + (int(esms.finess[-2:]) * 7 + year) % 9 / 100), 2)
+
+
 def sheet_rows(association: DemoAssociation, scale: int) -> list[dict]:
     rows = []
     for year in YEARS:
         for esms in association.esms:
-            for mode, places in esms.modes.items():
+            for number, (mode, places) in enumerate(esms.modes.items()):
                 places *= scale
                 days = OPENING_DAYS[mode]
                 rows.append({
@@ -71,6 +79,10 @@ def sheet_rows(association: DemoAssociation, scale: int) -> list[dict]:
                     "places_habilitees_aide_sociale": places if esms.category_code in ("500", "449") and mode == "HP" else None,
                     "etp_budgetes": round(places * (0.7 if mode != "SERV" else 0.3), 1),
                 })
+                if number == 0:  # ESMS-level amounts on its first mode row (the sheet sums them per ESMS)
+                    budget = _budget(esms, year) * scale
+                    rows[-1] |= {"budget_depenses": budget, "budget_recettes": round(budget * 1.004, 2),
+                                 "dotation_soins": round(budget * 0.3, 2) if esms.category_code == "500" else None}
     return rows
 
 

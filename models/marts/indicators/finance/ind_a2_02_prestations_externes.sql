@@ -1,0 +1,34 @@
+-- A2-02 Taux de prestations externes sur les prestations directes (RH-13, FI-01, FI-02), from the
+-- accounts of the ESMS's dossiers: numerator = 6111 + 6112 + (621 − 62111); denominator = dépenses de
+-- personnel (groupe II, seeds/finance/fec_account_groups.csv) + 6111 + 6112 (charges debit − credit).
+-- 6223 and 6226 count only through an association mapping of 622x (RH-13), which does not exist yet:
+-- they are left out.
+with frame as (
+    {{ fi_frame('A2-02') }}
+),
+
+amounts as (
+    select
+        finess,
+        year,
+        {{ fi_net(['6111', '6112', '621'], exclude=['62111']) }} as prestations_externes,
+        coalesce(sum(case when groupe = 'II' then closing end), 0) + {{ fi_net(['6111', '6112']) }}
+            as prestations_directes
+    from {{ ref('int_fec_account_balances') }}
+    group by finess, year
+),
+
+scored as (
+    select
+        frame.finess,
+        frame.period_type,
+        frame.year,
+        frame.month,
+        amounts.prestations_externes as numerator,
+        amounts.prestations_directes as denominator,
+        {{ fi_status('amounts.prestations_directes') }} as status
+    from frame
+    left join amounts on {{ fi_same_exercise('frame', 'amounts') }}
+)
+
+{{ indicator_select('A2-02') }}
