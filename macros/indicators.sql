@@ -45,3 +45,12 @@
         status
     from {{ relation }}
 {% endmacro %}
+
+{# The value of a setting (dbt var) checked against its allowed values: a typo fails the build clearly. #}
+{% macro setting(name, allowed) %}
+    {%- set value = var(name) -%}
+    {%- if value not in allowed -%}
+        {{ exceptions.raise_compiler_error("paramètre « " ~ name ~ " » : valeur « " ~ value ~ " » inconnue (valeurs possibles : " ~ allowed | join(', ') ~ ")") }}
+    {%- endif -%}
+    {{ return(value) }}
+{% endmacro %}
