@@ -2,7 +2,7 @@
 -- 2813 + 2814 / valeur brute = debit balances of 213 + 214, per account at the closing date. The setting
 -- construction_accounts = "213" keeps buildings on the ESMS's own land only (2813 / 213). An ESMS that
 -- owns no building has an empty denominator: not_applicable (AC-26).
-{%- set construction = a1_setting('construction_accounts', ['213_214', '213']) %}
+{%- set construction = setting('construction_accounts', ['213_214', '213']) %}
 {%- set gross = ['213', '214'] if construction == '213_214' else ['213'] %}
 {%- set depreciation = ['2813', '2814'] if construction == '213_214' else ['2813'] %}
 with frame as (

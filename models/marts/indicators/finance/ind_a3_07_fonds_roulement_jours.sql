@@ -2,7 +2,7 @@
 -- credit balances of classes 1 and 2 and of 39, 49, 59 + the result of the year (not yet in 12) − debit
 -- balances of classes 1 and 2; charges courantes = class 6 − 68 − 675 (setting working_capital_charges =
 -- "excl_68": class 6 − 68). numerator = FRNG, denominator = charges courantes / 365, value = days.
-{%- set charges = a1_setting('working_capital_charges', ['excl_68_675', 'excl_68']) %}
+{%- set charges = setting('working_capital_charges', ['excl_68_675', 'excl_68']) %}
 with frame as (
     {{ fi_frame('A3-07') }}
 ),
