@@ -30,8 +30,8 @@ demo: install parse
 		id=$$(basename $$f .toml); \
 		$(BIN)/tdbms run $$id || exit 1; \
 	done
-	@echo "Résultats : output/<association>/warehouse.duckdb"
-	@ls -1 output/*/warehouse.duckdb
+	@echo "Entrepôts :"; ls -1 output/*/warehouse.duckdb
+	@echo "Tableaux de bord (à ouvrir dans un navigateur) :"; ls -1 $(CURDIR)/output/*/dashboards/index.html
 
 # The dashboard tests drive Debian's Chromium (no browser download): installed here when missing.
 browser:

@@ -18,31 +18,15 @@
 {% macro a1_frame(code) %}
     select
         frame.*,
-        coalesce(
-            catalogue.applicable_categories = 'tous'
-            or list_contains(string_split(catalogue.applicable_categories, ' '), frame.category_code),
-            false
-        ) as in_scope_category,
         capabilities.carries_acts,
         capabilities.carries_creton,
         capabilities.carries_pathos,
         capabilities.carries_dated_gir,
         cast(make_date(frame.year, 12, 31) - make_date(frame.year, 1, 1) + 1 as integer) as year_days
-    from ({{ esms_periods() }}) as frame
-    cross join (
-        select applicable_categories from {{ ref('indicator_catalogue') }} where code = '{{ code }}'
-    ) as catalogue
+    from ({{ esms_periods(code) }}) as frame
     cross join {{ ref('int_activity_capabilities') }} as capabilities
 {% endmacro %}
 
-
-{# Join condition: `right` holds values of the same ESMS and period as `left` (month is null for a year). #}
-{% macro a1_same_period(left, right) %}
-    {{ right }}.finess = {{ left }}.finess
-    and {{ right }}.period_type = {{ left }}.period_type
-    and {{ right }}.year = {{ left }}.year
-    and {{ right }}.month is not distinct from {{ left }}.month
-{% endmacro %}
 
 {#
   A yearly quantity of the ESMS sheet (journées financées, actes financés) spread over the period by
@@ -88,13 +72,13 @@
         from {{ facts }}
         group by all
     ) as totals
-        on {{ a1_same_period('frame', 'totals') }}
+        on {{ same_period('frame', 'totals') }}
     left join (
         select finess, period_type, year, month, class_code, count(distinct unit_key) as units
         from {{ facts }}
         group by all
     ) as class_counts
-        on {{ a1_same_period('frame', 'class_counts') }}
+        on {{ same_period('frame', 'class_counts') }}
        and class_counts.class_code = classes.class_code
 {% endmacro %}
 
@@ -146,7 +130,7 @@ scored as (
         end as status
     from frame
     cross join breakdowns
-    left join known on {{ a1_same_period('frame', 'known') }}
+    left join known on {{ same_period('frame', 'known') }}
 )
 
 {{ indicator_select(code, value_expression='case when breakdown is null then numerator / denominator else numerator end',

@@ -12,17 +12,9 @@
 {% macro fi_frame(code) %}
     select
         frame.*,
-        coalesce(
-            catalogue.applicable_categories = 'tous'
-            or list_contains(string_split(catalogue.applicable_categories, ' '), frame.category_code),
-            false
-        ) as in_scope_category,
         exercises.year is not null as has_exercise,
         coalesce(exercises.is_usable, false) as exercise_usable
-    from ({{ esms_periods() }}) as frame
-    cross join (
-        select applicable_categories from {{ ref('indicator_catalogue') }} where code = '{{ code }}'
-    ) as catalogue
+    from ({{ esms_periods(code) }}) as frame
     left join {{ ref('int_fec_exercises') }} as exercises
         on exercises.finess = frame.finess and exercises.year = frame.year
 {% endmacro %}

@@ -6,11 +6,41 @@
     finess, period_type, year, month, indicator_code, breakdown, numerator, denominator, value, status
 {% endmacro %}
 
-{# Every ESMS of the ESMS sheet × every period of its year (annual, each month, year-to-date). #}
-{% macro esms_periods() %}
-    select e.*, p.period_type, p.month, p.period_start, p.period_end, p.period_days
+{#
+  Every ESMS of the sheet × every period of its year (annual, each month, year-to-date). Given an
+  indicator code, also `in_scope_category`: whether the ESMS's category is in the catalogue's
+  applicable_categories of that indicator (AC-23).
+#}
+{% macro esms_periods(code=none) %}
+    select
+        e.*,
+        p.period_type,
+        p.month,
+        p.period_start,
+        p.period_end,
+        p.period_days
+        {%- if code %},
+        coalesce(
+            catalogue.applicable_categories = 'tous'
+            or list_contains(string_split(catalogue.applicable_categories, ' '), e.category_code),
+            false
+        ) as in_scope_category
+        {%- endif %}
     from {{ ref('int_esms') }} as e
     join {{ ref('int_periods') }} as p using (year)
+    {%- if code %}
+    cross join (
+        select applicable_categories from {{ ref('indicator_catalogue') }} where code = '{{ code }}'
+    ) as catalogue
+    {%- endif %}
+{% endmacro %}
+
+{# Join condition: `right` holds values of the same ESMS and period as `left` (month is null for a year). #}
+{% macro same_period(left, right) %}
+    {{ right }}.finess = {{ left }}.finess
+    and {{ right }}.period_type = {{ left }}.period_type
+    and {{ right }}.year = {{ left }}.year
+    and {{ right }}.month is not distinct from {{ left }}.month
 {% endmacro %}
 
 {#

@@ -54,7 +54,7 @@ def run_job(cfg: AssociationConfig, progress: Callable[[str], None] | None = Non
 
     say = progress or (lambda _m: None)
     defs = build_definitions([cfg], progress=say)
-    job = defs.get_job_def(f"{cfg.id}_job")
+    job = defs.resolve_job_def(f"{cfg.id}_job")
     with run_lock(cfg):
         instance = dg.DagsterInstance.ephemeral()
         result = job.execute_in_process(

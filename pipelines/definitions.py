@@ -22,7 +22,8 @@ from pipelines import PROJECT_ROOT
 from pipelines.config import AssociationConfig, load_configs
 from pipelines.dbt import dbt_env, dbt_executable, dbt_vars, parse_project, target_dir
 from pipelines.ingest import ingest
-from pipelines.run import run_lock
+from pipelines.quality.asset_checks import quality_checks
+from pipelines.run import check_quality, publish, run_lock
 from pipelines.sources import association_sources
 
 ASSOCIATION_TAG = "tdbms/association"
@@ -109,6 +110,29 @@ def association_definitions(cfg: AssociationConfig) -> dg.Definitions:
         with run_lock(cfg, wait=True):
             yield from dbt.cli(args, context=context, target_path=target_dir(cfg)).stream()
 
+    quality_key = dg.AssetKey([cfg.id, "quality_run"])
+
+    @dg.asset(
+        key=quality_key, group_name=group, deps=[dg.AssetKey([cfg.id, "fct_indicator_values"])],
+        description=f"Contrôles qualité de {cfg.name} (suites Great Expectations, tests dbt), résultats "
+                    "historisés dans dq_runs / dq_results ; les indicateurs nourris par un contrôle bloquant en "
+                    "échec passent au statut failed_checks.",
+        kinds={"python", "duckdb"},
+    )
+    def quality_run(context: AssetExecutionContext) -> dg.MaterializeResult:
+        report = check_quality(cfg)
+        return dg.MaterializeResult(metadata={
+            "contrôles": len(report.results), "en échec": len(report.failed), "bloquants en échec": len(report.blocking),
+        })
+
+    @dg.asset(
+        key=[cfg.id, "dashboards"], group_name=group, deps=[quality_key],
+        description=f"Tableaux de bord de {cfg.name} : site statique sans accès réseau.", kinds={"html"},
+    )
+    def dashboards(context: AssetExecutionContext) -> dg.MaterializeResult:
+        home = publish(cfg)
+        return dg.MaterializeResult(metadata={"accueil": dg.MetadataValue.path(str(home))})
+
     job = dg.define_asset_job(
         f"{cfg.id}_job", selection=dg.AssetSelection.groups(group), tags=tags,
         executor_def=dg.in_process_executor,
@@ -127,7 +151,10 @@ def association_definitions(cfg: AssociationConfig) -> dg.Definitions:
         context.update_cursor(fingerprint)
         return dg.RunRequest(run_key=fingerprint, tags=tags)
 
-    return dg.Definitions(assets=[sources, dbt_models], jobs=[job], schedules=[schedule], sensors=[new_sources])
+    return dg.Definitions(
+        assets=[sources, dbt_models, quality_run, dashboards], asset_checks=[quality_checks(cfg, quality_key, manifest_path())],
+        jobs=[job], schedules=[schedule], sensors=[new_sources],
+    )
 
 
 def no_progress(_message: str) -> None:

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from pipelines.config import AssociationConfig
 from pipelines.pseudonymise import Pseudonymiser, load_or_create_secret
+from pipelines.quality.store import ensure_dq_tables
 from pipelines.readers.base import ReadContext
 from pipelines.sources import Source, association_sources, available_readers
 from pipelines.warehouse import LoadResult, connect, ensure_tables, load_file
@@ -44,6 +45,7 @@ def prepare_warehouse(con: duckdb.DuckDBPyConnection, cfg: AssociationConfig) ->
     """Raw tables of every installed reader, and the association's mappings from its configuration."""
     for module in available_readers().values():
         ensure_tables(con, module.TABLES)
+    ensure_dq_tables(con)
     mappings = {
         "cfg_dsn_establishments": pa.table(
             {"siret": list(cfg.dsn_establishments), "finess": list(cfg.dsn_establishments.values())},

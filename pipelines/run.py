@@ -59,12 +59,36 @@ def transform(cfg: AssociationConfig) -> None:
     run_dbt(cfg, ["build"])
 
 
-def run_association(cfg: AssociationConfig, progress: Progress | None = None) -> IngestReport:
-    """Ingest then transform, under the run lock."""
+def check_quality(cfg: AssociationConfig):
+    """The quality run (GX suites + dbt tests, stored in dq_runs/dq_results), then fct_indicator_values
+    again so that the indicators fed by a failed blocking check get the status failed_checks."""
+    from pipelines.quality import run_quality
+
+    report = run_quality(cfg)
+    run_dbt(cfg, ["run", "--select", "fct_indicator_values"])
+    return report
+
+
+def publish(cfg: AssociationConfig):
+    """The association's static dashboards (built from the warehouse, read only)."""
+    from pipelines.dashboards import build_site
+
+    return build_site(cfg)
+
+
+def run_association(cfg: AssociationConfig, progress: Progress | None = None, quality: bool = True,
+                    dashboards: bool = True) -> IngestReport:
+    """Ingest, transform, check the quality and publish the dashboards, under the run lock."""
     say = progress or (lambda _message: None)
     with run_lock(cfg):
         say("lecture des sources")
         report = ingest(cfg, progress=say)
         say("calcul des indicateurs (dbt build)")
         transform(cfg)
+        if quality:
+            say("contrôles qualité")
+            check_quality(cfg)
+        if dashboards:
+            say("tableaux de bord")
+            publish(cfg)
     return report

@@ -78,7 +78,7 @@ def test_unknown_code_is_kept_as_inconnu_and_listed(tmp_path):
     cfg = make_association(tmp_path, "export_csv", facts(), SHEET)
     rewrite(sejours_path(cfg), lambda t: t.replace("S3;D3;990000011;Hébergement permanent;03/01/2024;;Domicile",
                                                    "S3;D3;990000011;Hébergement permanent;03/01/2024;;Chez sa tante"))
-    run_association(cfg)
+    run_association(cfg, quality=False, dashboards=False)
     assert query(cfg, "select provenance from int_stays where provenance = 'INCONNU'") == [("INCONNU",)]
     assert query(cfg, "select domain, vendor_code, first_line from dq_unknown_codes") == [("provenance", "Chez sa tante", 4)]
 
@@ -88,7 +88,7 @@ def test_overlapping_stay_is_set_aside_with_its_file_and_line(tmp_path, family):
     base = facts()
     base.stays.append(Stay("S9", "D1", FINESS, "HP", D(2024, 3, 1), D(2024, 4, 1), "DOM", "DOM"))
     cfg = make_association(tmp_path, family, base, SHEET)
-    run_association(cfg)
+    run_association(cfg, quality=False, dashboards=False)
     rows = query(cfg, "select file_name, line, reason from dq_rejected_lines")
     assert len(rows) == 1
     file_name, line, reason = rows[0]

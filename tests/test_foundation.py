@@ -59,9 +59,9 @@ def test_factory_gives_each_association_its_own_assets_group_job_schedule_and_se
             assert assets_def.group_names_by_key[key] == key.path[0]
     for assoc_id, keys in keys_by_association.items():
         assert [k for k in keys if k.path[-1] == "fct_indicator_values"], assoc_id
-        assert defs.get_job_def(f"{assoc_id}_job").tags["tdbms/association"] == assoc_id
-        assert defs.get_schedule_def(f"{assoc_id}_nightly")
-        assert defs.get_sensor_def(f"{assoc_id}_new_sources")
+        assert defs.resolve_job_def(f"{assoc_id}_job").tags["tdbms/association"] == assoc_id
+        assert defs.resolve_schedule_def(f"{assoc_id}_nightly")
+        assert defs.resolve_sensor_def(f"{assoc_id}_new_sources")
     all_keys = [k for keys in keys_by_association.values() for k in keys]
     assert len(all_keys) == len(set(all_keys))
 

@@ -15,8 +15,8 @@ from pipelines.demo.facts import Absence, Act, ActivityFacts, Assessment, Attend
 
 FIRST_NAMES = ["Léa", "Hugo", "Chloé", "Louis", "Inès", "Jules", "Zoé", "Noé", "Anaïs", "Théo", "Maëlle", "Élias",
                "Françoise", "René", "Gisèle", "Hervé", "Josée", "Cécile", "Benoît", "Aurélie"]
-LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
-              "Lefèvre", "Garnier", "Chevalier", "François", "Mercier", "Boyer", "Blanc", "Guérin", "Faure", "Rousseau"]
+LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Pelletier", "Durand", "Leroy", "Moreau",
+              "Lefèvre", "Garnier", "Chevalier", "François", "Mercier", "Boyer", "Blanchard", "Guérin", "Faure", "Rousseau"]
 DEFICIENCIES = ["DI", "TSA", "TP", "TLA", "DA", "DV", "DM", "DMV", "CL", "PH", "TCC", "DEC", "AUT"]
 PROVENANCES = ["DOM", "DOM", "DOM", "SAN", "MS", "INC"]
 EXIT_MOTIVES = ["DOM", "DOM", "REOR", "HOSP", "INC"]

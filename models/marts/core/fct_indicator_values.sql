@@ -22,6 +22,10 @@ catalogue as (
 
 esms as (
     select finess, year, category_code from {{ ref('int_esms') }}
+),
+
+blocked as (
+    {{ blocked_indicators() }}
 )
 
 select
@@ -38,7 +42,13 @@ select
     catalogue.unit,
     catalogue.definition_version,
     catalogue.confidence,
-    indicator_values.status
+    -- a blocking quality check that failed on an input marks the value; it is still computed and shown
+    case
+        when indicator_values.status = 'ok'
+         and exists (select 1 from blocked where blocked.indicator_code in (indicator_values.indicator_code, '*'))
+            then 'failed_checks'
+        else indicator_values.status
+    end as status
 from indicator_values
 join catalogue on catalogue.code = indicator_values.indicator_code
 left join esms on esms.finess = indicator_values.finess and esms.year = indicator_values.year

@@ -75,7 +75,7 @@ scored as (
     from frame
     cross join breakdowns
     left join sheet_bounds on sheet_bounds.finess = frame.finess and sheet_bounds.year = frame.year
-    left join counted on {{ a1_same_period('frame', 'counted') }}
+    left join counted on {{ same_period('frame', 'counted') }}
 )
 
 {{ indicator_select('A1-01', breakdown='breakdown') }}

@@ -31,7 +31,7 @@ scored as (
         coalesce(counted.exits, 0) as denominator,
         {{ indicator_status('frame.in_scope_category', denominator='counted.exits') }} as status
     from frame
-    left join counted on {{ a1_same_period('frame', 'counted') }}
+    left join counted on {{ same_period('frame', 'counted') }}
 )
 
 {{ indicator_select('A1-07') }}

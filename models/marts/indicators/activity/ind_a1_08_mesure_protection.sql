@@ -27,7 +27,7 @@ scored as (
         coalesce(counted.persons, 0) as denominator,
         {{ indicator_status('frame.in_scope_category', denominator='counted.persons') }} as status
     from frame
-    left join counted on {{ a1_same_period('frame', 'counted') }}
+    left join counted on {{ same_period('frame', 'counted') }}
 )
 
 {{ indicator_select('A1-08') }}

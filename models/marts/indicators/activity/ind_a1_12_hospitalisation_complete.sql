@@ -22,7 +22,7 @@ scored as (
             applicable='frame.in_scope_category and frame.has_residential_mode',
             denominator='days.residential_covered_days') }} as status
     from frame
-    left join days on {{ a1_same_period('frame', 'days') }}
+    left join days on {{ same_period('frame', 'days') }}
 )
 
 {{ indicator_select('A1-12') }}

@@ -41,8 +41,8 @@ scored as (
             as status
     from frame
     left join sheet on sheet.finess = frame.finess and sheet.year = frame.year
-    left join days on {{ a1_same_period('frame', 'days') }}
-    left join acts on {{ a1_same_period('frame', 'acts') }}
+    left join days on {{ same_period('frame', 'days') }}
+    left join acts on {{ same_period('frame', 'acts') }}
 )
 
 {{ indicator_select('A1-13') }}

@@ -24,7 +24,7 @@ scored as (
             inputs_present='frame.actes_finances is not null',
             denominator='frame.actes_finances') }} as status
     from frame
-    left join acts on {{ a1_same_period('frame', 'acts') }}
+    left join acts on {{ same_period('frame', 'acts') }}
 )
 
 {{ indicator_select('A1-14') }}

@@ -23,7 +23,7 @@ scored as (
             available='frame.carries_acts',
             denominator='acts.acts_done + acts.acts_cancelled + acts.acts_no_show') }} as status
     from frame
-    left join acts on {{ a1_same_period('frame', 'acts') }}
+    left join acts on {{ same_period('frame', 'acts') }}
 )
 
 {{ indicator_select('A1-17') }}

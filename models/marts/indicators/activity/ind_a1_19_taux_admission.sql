@@ -25,7 +25,7 @@ scored as (
             inputs_present='frame.places_autorisees is not null',
             denominator='frame.places_autorisees') }} as status
     from frame
-    left join admissions on {{ a1_same_period('frame', 'admissions') }}
+    left join admissions on {{ same_period('frame', 'admissions') }}
 )
 
 {{ indicator_select('A1-19') }}

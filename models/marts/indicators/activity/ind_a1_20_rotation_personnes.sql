@@ -45,7 +45,7 @@ scored as (
             denominator='places.places') }} as status
     from frame
     left join places on places.finess = frame.finess and places.year = frame.year
-    left join events on {{ a1_same_period('frame', 'events') }}
+    left join events on {{ same_period('frame', 'events') }}
 )
 
 {{ indicator_select('A1-20') }}

@@ -50,7 +50,7 @@ scored as (
             denominator='places.places') }} as status
     from frame
     left join places on places.finess = frame.finess and places.year = frame.year
-    left join counted on {{ a1_same_period('frame', 'counted') }}
+    left join counted on {{ same_period('frame', 'counted') }}
 )
 
 {{ indicator_select('A1-21') }}

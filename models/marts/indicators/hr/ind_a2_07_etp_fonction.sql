@@ -1,0 +1,50 @@
+-- A2-07 Répartition du personnel par fonction - Nombre d'ETP réels au 31.12 (RH-05, RH-06, RH-14): ETP of
+-- the staff contracts at the end of the period per function of §7.2 (breakdown = the 11 top-level codes
+-- of staff_functions; a job no rule classifies counts in AUTRE). value = the function's ETP; the
+-- denominator carries the ESMS's total ETP (for shares). The headline row (breakdown null) is the total.
+with frame as (
+    {{ hr_frame('A2-07') }}
+),
+
+breakdowns as (
+    select function_code as breakdown from {{ ref('staff_functions') }} where parent_code is null
+    union all
+    select null
+),
+
+staff as (
+    select * from {{ ref('int_hr_staff_at_period_end') }}
+),
+
+functions as (
+    select
+        staff.finess,
+        staff.period_type,
+        staff.year,
+        staff.month,
+        breakdowns.breakdown,
+        {{ hr_at_end('etp', 'breakdowns.breakdown is null or staff.top_function_code = breakdowns.breakdown') }} as etp,
+        {{ hr_at_end('etp') }} as total_etp
+    from staff
+    cross join breakdowns
+    group by staff.finess, staff.period_type, staff.year, staff.month, breakdowns.breakdown
+),
+
+scored as (
+    select
+        frame.finess,
+        frame.period_type,
+        frame.year,
+        frame.month,
+        breakdowns.breakdown,
+        coalesce(functions.etp, 0) as numerator,
+        coalesce(functions.total_etp, 0) as denominator,
+        {{ indicator_status(applicable='frame.in_scope_category', inputs_present='frame.covered_at_end') }} as status
+    from frame
+    cross join breakdowns
+    left join functions
+        on {{ same_period('frame', 'functions') }}
+       and functions.breakdown is not distinct from breakdowns.breakdown
+)
+
+{{ indicator_select('A2-07', value_expression='numerator', breakdown='breakdown') }}
