@@ -67,3 +67,68 @@
 {% macro fi_same_exercise(frame, amounts) %}
     {{ amounts }}.finess = {{ frame }}.finess and {{ amounts }}.year = {{ frame }}.year and {{ frame }}.period_type = 'year'
 {% endmacro %}
+
+{#
+  Class-6 and class-7 rows of int_fec_account_balances with their EHPAD tariff section (FI-10): the
+  association's `[fec.sections]` (source cfg_fec_sections) gives one regular expression per section,
+  searched in the account number; an account matching several rules goes to the first section of
+  seeds/finance/tariff_sections.csv, an account matching none is in no section (left out).
+#}
+{% macro fi_section_balances() %}
+    select balances.*, sections.section
+    from {{ ref('int_fec_account_balances') }} as balances
+    join {{ source('config', 'cfg_fec_sections') }} as rules
+        on regexp_matches(balances.compte_num, rules.account_pattern)
+    join {{ ref('tariff_sections') }} as sections on sections.section = rules.section
+    where balances.account_class in ('6', '7')
+    qualify row_number() over (
+        partition by balances.finess, balances.year, balances.dossier, balances.compte_num
+        order by sections.sort_order
+    ) = 1
+{% endmacro %}
+
+{#
+  A3-09 / A3-10, the whole model: the share of each tariff section (breakdown = section code) in the
+  products (account_class '7', credit − debit) or the charges ('6', debit − credit) of the three sections.
+  `missing_input` without a section mapping or when no account of that class of the exercise falls in a
+  section (never 0).
+#}
+{% macro fi_section_shares(code, account_class) %}
+with frame as (
+    {{ fi_frame(code) }}
+),
+
+sections as (
+    select section from {{ ref('tariff_sections') }}
+),
+
+amounts as (
+    select finess, year, section, {{ '-' if account_class == '7' }}sum(closing) as amount
+    from ({{ fi_section_balances() }}) as balances
+    where account_class = '{{ account_class }}'
+    group by finess, year, section
+),
+
+totals as (
+    select finess, year, sum(amount) as amount from amounts group by finess, year
+),
+
+scored as (
+    select
+        frame.finess,
+        frame.period_type,
+        frame.year,
+        frame.month,
+        sections.section,
+        case when totals.finess is not null then coalesce(amounts.amount, 0) end as numerator,
+        totals.amount as denominator,
+        {{ fi_status('totals.amount', inputs_present='totals.finess is not null') }} as status
+    from frame
+    cross join sections
+    left join totals on {{ fi_same_exercise('frame', 'totals') }}
+    left join amounts
+        on amounts.finess = totals.finess and amounts.year = totals.year and amounts.section = sections.section
+)
+
+{{ indicator_select(code, breakdown='section') }}
+{% endmacro %}

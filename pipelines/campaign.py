@@ -43,6 +43,12 @@ CLASS_COLUMNS: dict[str, tuple[str, str, str | None]] = {
     "JR": ("A3-08", "I", None),
     "JS": ("A3-08", "II", None),
     "JT": ("A3-08", "III", None),
+    "JU": ("A3-09", "hebergement", "dont recettes section \"hébergement\" (en %)"),
+    "JV": ("A3-09", "dependance", None),
+    "JW": ("A3-09", "soins", None),
+    "JX": ("A3-10", "hebergement", None),
+    "JY": ("A3-10", "dependance", None),
+    "JZ": ("A3-10", "soins", None),
 }
 
 # Caractérisation items of the ESMS sheet: (column, ATIH label, sheet column, A1-15 mode group or None =

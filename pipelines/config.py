@@ -5,11 +5,15 @@ Relative paths in a configuration are relative to the folder of that configurati
 
 from __future__ import annotations
 
+import csv
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from pipelines import PROJECT_ROOT
 from pipelines.errors import ConfigError
@@ -19,6 +23,7 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 FINESS_PATTERN = re.compile(r"^(\d{9}|2[AB]\d{7})$")
 SIRET_PATTERN = re.compile(r"^\d{14}$")
 SIEGE = "siege"
+TARIFF_SECTIONS_SEED = PROJECT_ROOT / "seeds" / "finance" / "tariff_sections.csv"
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class AssociationConfig:
     secret_path: Path
     output_dir: Path
     settings: dict[str, Any] = field(default_factory=dict)
+    fec_sections: dict[str, str] = field(default_factory=dict)  # EHPAD tariff section -> regex on CompteNum
 
     @property
     def warehouse_path(self) -> Path:
@@ -85,6 +91,49 @@ def _finess_map(raw: dict, path: Path, section: str, key_pattern: re.Pattern | N
     return mapping
 
 
+@cache
+def tariff_sections() -> tuple[str, ...]:
+    """The section codes of seeds/finance/tariff_sections.csv, in their order."""
+    with open(TARIFF_SECTIONS_SEED, encoding="utf-8", newline="") as handle:
+        return tuple(row["section"] for row in sorted(csv.DictReader(handle), key=lambda r: int(r["sort_order"])))
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why DuckDB (RE2, the engine that applies the rule) refuses a regular expression, or None."""
+    with duckdb.connect() as con:
+        try:
+            con.execute("select regexp_matches('', ?)", [pattern]).fetchone()
+        except duckdb.Error as exc:
+            return str(exc).removeprefix("Invalid Input Error: ")
+    return None
+
+
+def _section_rules(raw: Any, path: Path) -> dict[str, str]:
+    """[fec.sections] (FI-10): each tariff section of an EHPAD → a regular expression on CompteNum; all or none."""
+    where = "[fec.sections]"
+    if not isinstance(raw, dict):
+        raise _fail(path, f"{where} doit être une table : une ligne par section, par exemple hebergement = \"^[67].*1$\".")
+    known = tariff_sections()
+    for section in raw:
+        if section not in known:
+            raise _fail(path, f"{where} section « {section} » inconnue. Sections possibles : {', '.join(known)}.")
+    missing = [s for s in known if s not in raw]
+    if raw and missing:
+        raise _fail(path, f"{where} la règle de la section « {missing[0]} » manque : donnez une expression régulière "
+                          f"pour chacune des sections {', '.join(known)}.")
+    rules = {}
+    for section in known if raw else ():
+        pattern = raw[section]
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise _fail(path, f"{where} {section} : attendu une expression régulière non vide entre guillemets, "
+                              "par exemple \"^[67].*1$\" (comptes de classe 6 ou 7 finissant par 1).")
+        if problem := regex_problem(pattern):
+            raise _fail(path, f"{where} {section} = « {pattern} » : expression régulière invalide ({problem}). "
+                              "Syntaxe RE2 : ni (?=…) ni références arrières.")
+        rules[section] = pattern
+    return rules
+
+
 def load_config(path: Path, output_root: Path | None = None) -> AssociationConfig:
     """Read and validate one association file."""
     path = Path(path).resolve()
@@ -120,6 +169,7 @@ def load_config(path: Path, output_root: Path | None = None) -> AssociationConfi
     fec_map = _finess_map(fec.get("dossiers") or {}, path, "fec.dossiers", None, True)
     if fec_path and not fec_map:
         raise _fail(path, "[fec.dossiers] doit associer chaque dossier comptable à un FINESS (ou à « siege »).")
+    fec_sections = _section_rules(fec.get("sections") or {}, path)
 
     sheet = data.get("esms_sheet") or {}
     sheet_path = _resolve(base, _require(sheet, "path", path, "esms_sheet"))
@@ -145,6 +195,7 @@ def load_config(path: Path, output_root: Path | None = None) -> AssociationConfi
         id=assoc_id, name=name, config_path=path, activity_family=family, activity_path=activity_path,
         dsn_path=dsn_path, dsn_establishments=dsn_map, fec_path=fec_path, fec_dossiers=fec_map,
         esms_sheet_path=sheet_path, secret_path=secret_path, output_dir=output_dir, settings=settings,
+        fec_sections=fec_sections,
     )
 
 

@@ -41,20 +41,21 @@ class IngestReport:
         return text
 
 
+def _pairs(mapping: dict[str, str], key: str, value: str) -> pa.Table:
+    """A mapping of the configuration as a two-column table (typed even when empty)."""
+    return pa.table({key: list(mapping), value: list(mapping.values())},
+                    schema=pa.schema([(key, pa.string()), (value, pa.string())]))
+
+
 def prepare_warehouse(con: duckdb.DuckDBPyConnection, cfg: AssociationConfig) -> None:
     """Raw tables of every installed reader, and the association's mappings from its configuration."""
     for module in available_readers().values():
         ensure_tables(con, module.TABLES)
     ensure_dq_tables(con)
     mappings = {
-        "cfg_dsn_establishments": pa.table(
-            {"siret": list(cfg.dsn_establishments), "finess": list(cfg.dsn_establishments.values())},
-            schema=pa.schema([("siret", pa.string()), ("finess", pa.string())]),
-        ),
-        "cfg_fec_dossiers": pa.table(
-            {"dossier": list(cfg.fec_dossiers), "finess": list(cfg.fec_dossiers.values())},
-            schema=pa.schema([("dossier", pa.string()), ("finess", pa.string())]),
-        ),
+        "cfg_dsn_establishments": _pairs(cfg.dsn_establishments, "siret", "finess"),
+        "cfg_fec_dossiers": _pairs(cfg.fec_dossiers, "dossier", "finess"),
+        "cfg_fec_sections": _pairs(cfg.fec_sections, "section", "account_pattern"),
         "cfg_association": pa.table(
             {"association_id": [cfg.id], "name": [cfg.name], "activity_family": [cfg.activity_family]}
         ),

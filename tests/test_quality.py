@@ -74,15 +74,17 @@ def planted(tmp_path_factory):
     sheet = [{"finess": FINESS, "year": YEAR, "category_code": "500", "mode": "HP",
               "places_autorisees": PLACES, "jours_ouverture": OPEN_DAYS}]
     cfg = make_association(root, "pivot", facts, sheet, dsn_path=dsn, dsn_establishments={SIRET: FINESS})
-    run_association(cfg)
+    run_association(cfg, quality=False, dashboards=False)  # the quality runs of this test are explicit
 
     one_suite = root / "one_suite"
     one_suite.mkdir()
     shutil.copy(EXPECTATIONS_DIR / "dq_source_coverage.json", one_suite)
     first = run_quality(cfg, one_suite)
 
-    checks = quality_checks(cfg, manifest=target_dir(cfg) / "manifest.json")
-    targets = [dg.AssetSpec(spec.asset_key) for spec in checks.check_specs]
+    run_quality(cfg)  # the full run the Dagster checks report, as the quality_run asset does
+    quality_run = dg.AssetKey([cfg.id, "quality_run"])
+    checks = quality_checks(cfg, quality_run, manifest=target_dir(cfg) / "manifest.json")
+    targets = [dg.AssetSpec(key) for key in {spec.asset_key for spec in checks.check_specs} | {quality_run}]
     outcome = dg.materialize([*targets, checks], selection=dg.AssetSelection.all_asset_checks())
     return cfg, facts, first, latest_report(cfg), outcome
 

@@ -22,6 +22,14 @@ from pipelines.dashboards.warehouse import BreakdownClass, Esms, Period, Value, 
 STYLESHEET = "site.css"
 
 
+def has_drill_down(code: str) -> bool:
+    """Whether `tdbms explain` lists the records of the indicator (imported late: explain reads the site
+    definition of this package)."""
+    from pipelines.explain import DRILL_DOWNS
+
+    return code in DRILL_DOWNS
+
+
 @dataclass
 class Line:
     """One indicator (or one of its breakdown classes) of one ESMS over the periods shown."""
@@ -172,6 +180,7 @@ class SiteBuilder:
             scale=max((line.year.value for line in lines if line.year and line.year.ok), default=0),
             scope="Tous les ESMS" if "tous" in scope else ", ".join(self.wh.categories.get(c, c) for c in scope),
             references=[r for r in self.wh.references if r["indicator_code"] == code],
+            association_id=self.wh.association_id, drill_down=has_drill_down(code),
         )
 
     def quality_context(self) -> dict:

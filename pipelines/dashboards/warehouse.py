@@ -53,6 +53,7 @@ class BreakdownClass:
 @dataclass
 class Warehouse:
     association: str
+    association_id: str
     esms: list[Esms]
     catalogue: dict[str, dict]  # code -> catalogue row, in catalogue order
     categories: dict[str, str]  # FINESS category code -> acronym
@@ -124,7 +125,7 @@ def _tables(con) -> set[str]:
 
 def _read(con, site: Site) -> Warehouse:
     tables = _tables(con)
-    association = con.execute("select name from cfg_association").fetchone()[0]
+    association_id, association = con.execute("select association_id, name from cfg_association").fetchone()
     esms = [Esms(**row) for row in _rows(con, """
         select esms.finess, esms.esms_name as name, esms.category_code,
                coalesce(esms.category_acronym, esms.category_code) as category_acronym,
@@ -148,6 +149,7 @@ def _read(con, site: Site) -> Warehouse:
 
     return Warehouse(
         association=association,
+        association_id=association_id,
         esms=esms,
         catalogue=catalogue,
         categories=dict(con.execute("select category_code, acronym from esms_categories").fetchall()),

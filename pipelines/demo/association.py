@@ -26,6 +26,7 @@ def write_config(
     dsn_establishments: dict[str, str] | None = None,
     fec_path: Path | str | None = None,
     fec_dossiers: dict[str, str] | None = None,
+    fec_sections: dict[str, str] | None = None,
     settings: dict | None = None,
     output_root: Path | str | None = None,
 ) -> Path:
@@ -50,6 +51,9 @@ def write_config(
     if fec_path:
         lines += ["", "[fec]", f"path = {_toml_value(fec_path)}", "", "[fec.dossiers]  # dossier comptable = FINESS ou siege"]
         lines += [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in (fec_dossiers or {}).items()]
+        if fec_sections:
+            lines += ["", "[fec.sections]  # section tarifaire (EHPAD) = expression régulière sur le numéro de compte"]
+            lines += [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in fec_sections.items()]
     if output_root:
         lines += ["", "[output]", f"root = {_toml_value(output_root)}"]
     if settings:

@@ -137,6 +137,8 @@ def write_demo_configs(folder: Path, sources_root: str = "../output/demo-sources
         if _optional("pipelines.demo.fec"):
             extra |= {"fec_path": f"{base}/fec", "fec_dossiers": {
                 f"ESMS{i:02d}": e.finess for i, e in enumerate(association.esms, 1)} | {"SIEGE": "siege"}}
+            if any(e.category_code == "500" for e in association.esms):  # demo/fec.py: last digit = section
+                extra["fec_sections"] = {"hebergement": "^[67].*1$", "dependance": "^[67].*2$", "soins": "^[67].*3$"}
         written.append(write_config(
             Path(folder) / f"{association.id}.toml", assoc_id=association.id, name=association.name,
             family=association.family, activity_path=f"{base}/activite", esms_sheet_path=f"{base}/fiche_esms",

@@ -55,7 +55,11 @@ def write(facts: ActivityFacts, out: Path) -> list[Path]:
     def code(domain: str, common: str | None) -> str | None:
         return codes.get((domain, common), common) if common else None
 
-    labels = sorted(vendor for (domain, _), vendor in codes.items() if domain == "deficiency")
+    # the vendor's list: every mapped label, plus the codes of the facts no mapping knows (kept as their own
+    # label, as a vendor would have them: the reader maps them to INCONNU, AC-27)
+    used = {d for p in facts.persons for d in (p.main_deficiency, *p.associated_deficiencies) if d}
+    labels = sorted({vendor for (domain, _), vendor in codes.items() if domain == "deficiency"}
+                    | {code("deficiency", d) for d in used})
     disability = {label: f"D{rank:02d}" for rank, label in enumerate(labels, start=1)}
 
     def disability_code(common: str | None) -> str | None:

@@ -1,0 +1,132 @@
+"""Benchmark of the DSN reader (a script that prints ratios, not a test).
+
+    .venv/bin/python benchmarks/dsn.py [--employees 2000] [--months 60] [--per-establishment 250]
+
+The DSN of a scaled demo (pipelines/demo/dsn.py: --employees spread over establishments of
+--per-establishment people, --months monthly files each) are written in a child process, so that the
+peak memory measured here is the reading's own. The reader parses every file (rows of every raw table
+counted), timed in MB/s next to DuckDB's read_csv reading the same files as raw lines (one VARCHAR column).
+The peak resident memory (resource.getrusage) is printed after each quarter of the files: it stays flat
+when the reader streams (only one file's modelled rows are held at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing
+import resource
+import secrets
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipelines.demo.dsn import write_dsn_files  # noqa: E402
+from pipelines.pseudonymise import Pseudonymiser  # noqa: E402
+from pipelines.readers import dsn  # noqa: E402
+from pipelines.readers.base import ReadContext, Reject  # noqa: E402
+
+SIREN = "990000009"
+CATEGORIES = ("500", "183", "255", "246")  # EHPAD, IME, MAS, ESAT: both job mixes of the generator
+
+
+def generate(folder: Path, employees: int, months: int, per_establishment: int) -> None:
+    count = max(1, round(employees / per_establishment))
+    establishments = [(f"{SIREN}{i:05d}", CATEGORIES[i % len(CATEGORIES)]) for i in range(1, count + 1)]
+    write_dsn_files(folder, SIREN, establishments, dt.date(2020, 1, 1), months, per_establishment, seed=7)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def time_reader(files: list[Path]) -> tuple[int, int, float, list[tuple[int, float]]]:
+    """Rows, rejects, seconds, and the peak memory after each quarter of the files."""
+    context = ReadContext(pseudonymiser=Pseudonymiser(secrets.token_hex(32).encode()))
+    quarters = {max(1, round(len(files) * q / 4)) for q in (1, 2, 3, 4)}
+    rows = rejects = 0
+    peaks = []
+    started = time.perf_counter()
+    for done, path in enumerate(files, start=1):
+        for item in dsn.read(path, context):
+            if isinstance(item, Reject):
+                rejects += 1
+            else:
+                rows += item.batch.num_rows
+        if done in quarters:
+            peaks.append((done, peak_mb()))
+    return rows, rejects, time.perf_counter() - started, peaks
+
+
+def layout(path: Path) -> tuple[str, str]:
+    """(encoding, line end) of a DSN file as the generator writes it: UTF-8 or ISO-8859-1, CRLF or LF."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        encoding = "latin-1"
+    return encoding, "\\r\\n" if b"\r\n" in data[:4096] else "\\n"
+
+
+def time_duckdb_lines(files: list[Path]) -> tuple[int, float]:
+    """DuckDB's read_csv over the same bytes, one VARCHAR per line; the files are grouped by encoding and
+    line end beforehand (out of the timing), as DuckDB reads a list of files with one setting."""
+    groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
+    for path in files:
+        groups[layout(path)].append(path)
+    con = duckdb.connect()
+    lines = 0
+    started = time.perf_counter()
+    for (encoding, new_line), paths in groups.items():
+        listed = ", ".join(f"'{path}'" for path in paths)
+        lines += con.execute(
+            f"select count(*) from read_csv([{listed}], columns = {{'line': 'VARCHAR'}}, delim = '\\0', "
+            "header = false, quote = '', escape = '', comment = '', auto_detect = false, "
+            f"new_line = '{new_line}', encoding = '{encoding}')"
+        ).fetchone()[0]
+    return lines, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--employees", type=int, default=2000, help="salariés au total (défaut 2000)")
+    parser.add_argument("--months", type=int, default=60, help="mois déclarés (défaut 60)")
+    parser.add_argument("--per-establishment", type=int, default=250, help="salariés par établissement (défaut 250)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "dsn"
+        started = time.perf_counter()
+        child = multiprocessing.get_context("spawn").Process(
+            target=generate, args=(folder, args.employees, args.months, args.per_establishment))
+        child.start()
+        child.join()
+        if child.exitcode:
+            sys.exit(f"échec de la génération des DSN (code {child.exitcode})")
+        generated = time.perf_counter() - started
+        files = dsn.discover(folder)
+        size = sum(f.stat().st_size for f in files)
+        baseline = peak_mb()
+        rows, rejects, seconds, peaks = time_reader(files)
+        lines, duck_seconds = time_duckdb_lines(files)
+        print(f"DSN : {args.employees} salariés × {args.months} mois, {len(files)} fichiers, {size / 1e6:.1f} Mo, "
+              f"{lines} lignes (générés en {generated:.1f} s)")
+        print(f"{'lecture':<28}{'s':>8}{'Mo/s':>8}{'lignes/s':>12}{'ratio DuckDB':>14}")
+        duck_rate = size / 1e6 / duck_seconds
+        for label, secs in (("lecteur DSN (tables brutes)", seconds), ("DuckDB read_csv (lignes)", duck_seconds)):
+            rate = size / 1e6 / secs
+            print(f"{label:<28}{secs:>8.2f}{rate:>8.1f}{lines / secs:>12.0f}{rate / duck_rate:>14.2f}")
+        print(f"Lecteur : {rows} lignes produites dans les tables brutes, {rejects} ligne(s) rejetée(s)")
+        print(f"Mémoire résidente maximale avant lecture : {baseline:.0f} Mo")
+        for done, peak in peaks:
+            print(f"  après {done:>5} fichiers sur {len(files)} : {peak:.0f} Mo")
+
+
+if __name__ == "__main__":
+    main()
