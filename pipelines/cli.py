@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -73,12 +74,44 @@ def run(ctx: click.Context, association: str) -> None:
 
     cfg = association_config(ctx, association)
     click.echo(f"Association {cfg.id} — {cfg.name}", err=True)
-    started = time.monotonic()
+    started, since = time.monotonic(), dt.datetime.now()
     result = run_job(cfg, progress=_say)
     click.echo(result.summary, err=True)
+    refused, with_rejects = _source_findings(cfg, since)
+    for path, count, line, reason in with_rejects:
+        click.echo(f"Lignes rejetées : {path} : {count} ligne(s), dont la ligne {line} : {reason}", err=True)
+    for message in refused:
+        click.echo(f"Fichier refusé : {message}", err=True)
     click.echo(f"Terminé en {time.monotonic() - started:.0f} s. Entrepôt : {cfg.warehouse_path}")
-    if not result.success:
+    if refused:
+        click.echo(f"{len(refused)} fichier(s) refusé(s) : corrigez-les ou retirez-les du dossier des sources, "
+                   "puis relancez.", err=True)
+    if not result.success or refused:
         sys.exit(1)
+
+
+def _source_findings(cfg, since: dt.datetime) -> tuple[list[str], list[tuple]]:
+    """What the loads of this run refused (messages naming file and line) and which files lost lines (path,
+    count, first line and its reason), from load_log and rejects."""
+    from pipelines.warehouse import connect
+
+    try:
+        con = connect(cfg.warehouse_path, read_only=True)
+    except TdbmsError:  # no warehouse (nothing loaded) or another process writing it: nothing to add
+        return [], []
+    try:
+        refused = [row[0] for row in con.execute(
+            "select message from load_log where status = 'rejete' and loaded_at >= ? order by load_id", [since],
+        ).fetchall()]
+        with_rejects = con.execute(
+            """select log.file_path, log.rows_rejected, min(r.line), arg_min(r.reason, coalesce(r.line, 0))
+               from load_log as log join rejects as r using (load_id)
+               where log.status = 'charge' and log.rows_rejected > 0 and log.loaded_at >= ?
+               group by all order by log.file_path""", [since],
+        ).fetchall()
+    finally:
+        con.close()
+    return refused, with_rejects
 
 
 @main.command(help="Ouvre l'interface Dagster sur les associations configurées.")

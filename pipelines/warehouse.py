@@ -153,6 +153,14 @@ def _log(con, load_id, kind, path: Path, file_hash, status, loaded, rejected, me
     )
 
 
+def _forget_refusal(con: duckdb.DuckDBPyConnection, kind: str, path: Path, file_hash: str) -> None:
+    """A refused file is read again at every run: its earlier refusal is replaced, never recorded twice."""
+    refused = "select load_id from load_log where source_kind = ? and file_path = ? and file_hash = ? and status = 'rejete'"
+    params = [kind, str(path), file_hash]
+    con.execute(f"delete from rejects where load_id in ({refused})", params)
+    con.execute(f"delete from load_log where load_id in ({refused})", params)
+
+
 def load_file(con: duckdb.DuckDBPyConnection, reader: ModuleType, path: Path, context: ReadContext) -> LoadResult:
     """Load one source file through its reader, idempotently and atomically."""
     path = Path(path)
@@ -173,11 +181,13 @@ def load_file(con: duckdb.DuckDBPyConnection, reader: ModuleType, path: Path, co
             else:
                 loaded += _insert_batch(con, item, file_hash, path.name)
         _insert_rejects(con, load_id, kind, path.name, file_hash, rejects)
+        _forget_refusal(con, kind, path, file_hash)
         _log(con, load_id, kind, path, file_hash, "charge", loaded, len(rejects), None, started)
         con.execute("commit")
     except SourceFileError as exc:
         con.execute("rollback")
         con.execute("begin transaction")
+        _forget_refusal(con, kind, path, file_hash)
         _insert_rejects(con, load_id, kind, path.name, file_hash, [Reject(exc.line, exc.reason)])
         _log(con, load_id, kind, path, file_hash, "rejete", 0, 1, str(exc), started)
         con.execute("commit")

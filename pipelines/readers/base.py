@@ -73,18 +73,13 @@ def flushed(builders: Iterable[BatchBuilder]) -> Iterator[RawRows]:
 
 
 def decode_lines(path: Path, encoding: str, newline: str | None = "") -> Iterator[str]:
-    """Stream a text file; an undecodable byte raises SourceFileError naming the line."""
-    decoder_errors = "strict"
-    line_no = 0
+    """Stream a text file; an undecodable byte raises SourceFileError naming its line."""
     try:
-        with open(path, encoding=encoding, errors=decoder_errors, newline=newline) as handle:
-            for line_no, line in enumerate(handle, start=1):  # noqa: B007
-                yield line
-    except UnicodeDecodeError as exc:
-        raise SourceFileError(
-            path, f"encodage inattendu (attendu : {encoding}) : octet {exc.object[exc.start]:#04x} illisible",
-            line_no + 1,
-        ) from None
+        with open(path, encoding=encoding, newline=newline) as handle:
+            yield from handle
+    except UnicodeDecodeError:
+        check_encoding(path, encoding)  # the text layer decodes ahead of the lines: find the bad byte's own line
+        raise
 
 
 def is_binary(path: Path, probe: int = 8192) -> bool:

@@ -40,9 +40,18 @@ class TableSpec:
 
 
 def check_header(path: Path, header: list[str], spec: TableSpec) -> list[int]:
-    """Positions of the declared columns; a missing column is fatal (SourceFileError, line 1)."""
+    """Positions of the declared columns; a missing column is fatal (SourceFileError, line 1). The cells found
+    are quoted only when some declared column is among them: otherwise line 1 may well be a data line (names,
+    NIR), never to be copied into a message."""
     cleaned = [h.strip().lstrip("\ufeff") for h in header]
     missing = [c.header for c in spec.columns if c.header not in cleaned]
+    if len(missing) == len(spec.columns):
+        raise SourceFileError(
+            path,
+            f"colonne(s) absente(s) de l'en-tête : aucune des colonnes attendues ({', '.join(missing)}) ; "
+            "la ligne d'en-tête manque ou le séparateur n'est pas le bon",
+            1,
+        )
     if missing:
         raise SourceFileError(
             path,
@@ -53,6 +62,24 @@ def check_header(path: Path, header: list[str], spec: TableSpec) -> list[int]:
     return [cleaned.index(c.header) for c in spec.columns]
 
 
+def csv_rows(reader) -> Iterator[list[str] | Reject]:
+    """The rows of a csv reader; a line it cannot parse (a field beyond its size limit, a NUL byte) becomes a
+    Reject instead of stopping the whole file."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                reason = f"ligne illisible : un champ dépasse {csv.field_size_limit()} caractères (ligne trop longue)"
+            elif "NUL" in str(exc):
+                reason = "ligne illisible : octet nul (fichier binaire ou abîmé)"
+            else:
+                reason = "ligne illisible : guillemets ou séparateurs mal placés"
+            yield Reject(reader.line_num, reason)
+
+
 def read_table(
     path: Path, spec: TableSpec, lines: Iterator[str], delimiter: str, pseudonymiser,
     constants: tuple[tuple[str, pa.DataType, object], ...] = (),
@@ -60,16 +87,22 @@ def read_table(
     """Parse a delimited file given as decoded lines; yield batches and rejects.
     `constants` = (name, type, value) columns put first on every row (e.g. the extraction date)."""
     reader = csv.reader(lines, delimiter=delimiter)
-    header = next(reader, None)
+    rows = csv_rows(reader)
+    header = next(rows, None)
     if header is None:
         raise SourceFileError(path, "fichier vide (pas d'en-tête)", 1)
+    if isinstance(header, Reject):
+        raise SourceFileError(path, f"en-tête {header.reason.removeprefix('ligne ')}", 1)
     positions = check_header(path, header, spec)
     schema = pa.schema([*[(name, typ) for name, typ, _ in constants], *spec.schema])
     constant_values = tuple(value for _, _, value in constants)
     builder = BatchBuilder(spec.table, schema)
     kept = [c for c in spec.columns if not c.drop]
     cache: dict[tuple[str, str], str | None] = {}
-    for row in reader:
+    for row in rows:
+        if isinstance(row, Reject):
+            yield row
+            continue
         line = reader.line_num
         if not row or all(not v.strip() for v in row):
             continue
