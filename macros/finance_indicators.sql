@@ -132,3 +132,24 @@ scored as (
 
 {{ indicator_select(code, breakdown='section') }}
 {% endmacro %}
+
+{#
+  The end of a finance ratio model: after CTEs `frame` (fi_frame) and `amounts` (one row per ESMS ×
+  exercise), the ratio numerator / denominator of the exercise, with its status (fi_status).
+#}
+{% macro fi_ratio(code, numerator, denominator) %}
+scored as (
+    select
+        frame.finess,
+        frame.period_type,
+        frame.year,
+        frame.month,
+        {{ numerator }} as numerator,
+        {{ denominator }} as denominator,
+        {{ fi_status(denominator) }} as status
+    from frame
+    left join amounts on {{ fi_same_exercise('frame', 'amounts') }}
+)
+
+{{ indicator_select(code) }}
+{% endmacro %}

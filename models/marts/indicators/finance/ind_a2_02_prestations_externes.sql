@@ -18,17 +18,4 @@ amounts as (
     group by finess, year
 ),
 
-scored as (
-    select
-        frame.finess,
-        frame.period_type,
-        frame.year,
-        frame.month,
-        amounts.prestations_externes as numerator,
-        amounts.prestations_directes as denominator,
-        {{ fi_status('amounts.prestations_directes') }} as status
-    from frame
-    left join amounts on {{ fi_same_exercise('frame', 'amounts') }}
-)
-
-{{ indicator_select('A2-02') }}
+{{ fi_ratio('A2-02', 'amounts.prestations_externes', 'amounts.prestations_directes') }}

@@ -18,17 +18,4 @@ amounts as (
     group by finess, year
 ),
 
-scored as (
-    select
-        frame.finess,
-        frame.period_type,
-        frame.year,
-        frame.month,
-        amounts.caf as numerator,
-        amounts.produits_retraites as denominator,
-        {{ fi_status('amounts.produits_retraites') }} as status
-    from frame
-    left join amounts on {{ fi_same_exercise('frame', 'amounts') }}
-)
-
-{{ indicator_select('A3-03') }}
+{{ fi_ratio('A3-03', 'amounts.caf', 'amounts.produits_retraites') }}

@@ -19,17 +19,4 @@ amounts as (
     group by finess, year
 ),
 
-scored as (
-    select
-        frame.finess,
-        frame.period_type,
-        frame.year,
-        frame.month,
-        amounts.amortissements as numerator,
-        amounts.valeur_brute as denominator,
-        {{ fi_status('amounts.valeur_brute') }} as status
-    from frame
-    left join amounts on {{ fi_same_exercise('frame', 'amounts') }}
-)
-
-{{ indicator_select('A3-04') }}
+{{ fi_ratio('A3-04', 'amounts.amortissements', 'amounts.valeur_brute') }}

@@ -19,17 +19,4 @@ amounts as (
     group by finess, year
 ),
 
-scored as (
-    select
-        frame.finess,
-        frame.period_type,
-        frame.year,
-        frame.month,
-        amounts.dette as numerator,
-        amounts.capitaux_permanents as denominator,
-        {{ fi_status('amounts.capitaux_permanents') }} as status
-    from frame
-    left join amounts on {{ fi_same_exercise('frame', 'amounts') }}
-)
-
-{{ indicator_select('A3-06') }}
+{{ fi_ratio('A3-06', 'amounts.dette', 'amounts.capitaux_permanents') }}

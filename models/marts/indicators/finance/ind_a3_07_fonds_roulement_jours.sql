@@ -18,17 +18,4 @@ amounts as (
     group by finess, year
 ),
 
-scored as (
-    select
-        frame.finess,
-        frame.period_type,
-        frame.year,
-        frame.month,
-        amounts.frng as numerator,
-        amounts.charges_per_day as denominator,
-        {{ fi_status('amounts.charges_per_day') }} as status
-    from frame
-    left join amounts on {{ fi_same_exercise('frame', 'amounts') }}
-)
-
-{{ indicator_select('A3-07') }}
+{{ fi_ratio('A3-07', 'amounts.frng', 'amounts.charges_per_day') }}
