@@ -12,7 +12,9 @@ from pipelines.config import AssociationConfig, load_config
 from pipelines.demo.association import write_config
 from pipelines.demo.esms_sheet import write_esms_sheet
 from pipelines.demo.facts import ActivityFacts
+from pipelines.demo.generate import generate_demo, write_demo_configs
 from pipelines.demo.writers import writer
+from pipelines.run import run_association
 
 
 def make_association(
@@ -56,3 +58,22 @@ def indicator(cfg: AssociationConfig, code: str, finess: str, year: int, month: 
 @pytest.fixture
 def tmp_root(tmp_path: Path) -> Path:
     return tmp_path
+
+
+DEMO_SEED = 2024
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> dict:
+    """The three demo associations generated and run once per test session (shared by every test file)."""
+    root = tmp_path_factory.mktemp("demo")
+    generate_demo(root / "demo-sources", seed=DEMO_SEED)
+    configs = write_demo_configs(root / "associations", sources_root=str(root / "demo-sources"))
+    runs = {}
+    for path in configs:
+        text = path.read_text(encoding="utf-8").replace("~/.config/tdbms/secrets", str(root / "secrets"))
+        path.write_text(text, encoding="utf-8")
+        cfg = load_config(path, output_root=root / "output")
+        run_association(cfg)
+        runs[cfg.id] = cfg
+    return {"root": root, "configs": runs}

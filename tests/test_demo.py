@@ -15,33 +15,16 @@ from pipelines.demo.generate import (
     DEMO_ASSOCIATIONS,
     association_seed,
     demo_facts,
-    generate_demo,
-    write_demo_configs,
 )
 from pipelines.export_pivot import export_pivot
 from pipelines.run import run_association
+from tests.conftest import DEMO_SEED
 
-SEED = 2024
 # sums of doubles may differ in their last bits with the order DuckDB adds them in: compared rounded
 COMPARED_STATUS_AS_OK = (
     "finess, period_type, year, month, indicator_code, breakdown, round(numerator, 6), round(denominator, 6), "
     "round(value, 6), replace(status, 'failed_checks', 'ok') as status"
 )
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("demo")
-    generate_demo(root / "demo-sources", seed=SEED)
-    configs = write_demo_configs(root / "associations", sources_root=str(root / "demo-sources"))
-    runs = {}
-    for path in configs:
-        text = path.read_text(encoding="utf-8").replace("~/.config/tdbms/secrets", str(root / "secrets"))
-        path.write_text(text, encoding="utf-8")
-        cfg = load_config(path, output_root=root / "output")
-        run_association(cfg)
-        runs[cfg.id] = cfg
-    return {"root": root, "configs": runs}
 
 
 def values(cfg, where: str = "true") -> set[tuple]:
@@ -80,7 +63,7 @@ def test_pivot_round_trip_gives_the_same_indicators(demo, association):
 
 def personal_values(association, cfg) -> set[str]:
     """Names, first names, NIR and vendor numbers written in the demo sources of an association."""
-    facts = demo_facts(association, 1, association_seed(association, SEED))
+    facts = demo_facts(association, 1, association_seed(association, DEMO_SEED))
     values = {p.last_name for p in facts.persons} | {p.first_name for p in facts.persons}
     values |= {p.nir for p in facts.persons if p.nir} | {p.person_id for p in facts.persons}
     if cfg.dsn_path:
