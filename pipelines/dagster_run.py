@@ -59,7 +59,7 @@ def run_job(cfg: AssociationConfig, progress: Callable[[str], None] | None = Non
         instance = dg.DagsterInstance.ephemeral()
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, tags={"tdbms/association": cfg.id},
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},  # failures: our summary
         )
     failures = [e for e in result.all_events if e.is_step_failure]
     if result.success:

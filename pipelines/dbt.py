@@ -11,6 +11,7 @@ from pathlib import Path
 from pipelines import PROJECT_ROOT
 from pipelines.catalogue import indicator_models
 from pipelines.config import AssociationConfig
+from pipelines.dbt_child import PARENT_ENV
 from pipelines.errors import TdbmsError
 from pipelines.sources import activity_families
 
@@ -32,13 +33,17 @@ def parse_vars() -> dict:
 
 def dbt_env() -> dict:
     env = dict(os.environ)
-    env.update({"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1", "DBT_USE_COLORS": "false"})
+    env.update({"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1", "DBT_USE_COLORS": "false",
+                PARENT_ENV: str(os.getpid())})
     return env
 
 
 def dbt_executable() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+    """dbt through `tdbms-dbt` (pipelines/dbt_child.py: killed with its parent) when installed."""
+    for name in ("tdbms-dbt", "dbt"):
+        if (candidate := Path(sys.executable).parent / name).exists():
+            return str(candidate)
+    return "dbt"
 
 
 def common_args(target_path: Path, log_path: Path, variables: dict) -> list[str]:

@@ -74,7 +74,10 @@ def ingest_source(
     for path in source.files():
         if progress:
             progress(f"{source.label} : {path.name}")
-        results.append(load_file(con, source.reader, path, context))
+        result = load_file(con, source.reader, path, context)
+        if progress and result.status == "deja_charge" and result.message:
+            progress(f"Copie ignorée : {result.message}")
+        results.append(result)
     return results
 
 

@@ -96,12 +96,13 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Schema]) 
         con.execute(f'create table if not exists "{name}" as select * from empty limit 0')
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, kind: str, file_hash: str) -> bool:
+def already_loaded(con: duckdb.DuckDBPyConnection, kind: str, file_hash: str) -> str | None:
+    """The path under which the same content was loaded, if it was."""
     row = con.execute(
-        "select count(*) from load_log where source_kind = ? and file_hash = ? and status = 'charge'",
+        "select min(file_path) from load_log where source_kind = ? and file_hash = ? and status = 'charge'",
         [kind, file_hash],
     ).fetchone()
-    return row[0] > 0
+    return row[0]
 
 
 def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -166,8 +167,9 @@ def load_file(con: duckdb.DuckDBPyConnection, reader: ModuleType, path: Path, co
     path = Path(path)
     kind = reader.KIND
     file_hash = file_sha256(path)
-    if already_loaded(con, kind, file_hash):
-        return LoadResult(path, kind, file_hash, "deja_charge")
+    if (original := already_loaded(con, kind, file_hash)) is not None:
+        copy = None if original == str(path) else f"{path} : même contenu que {original}, déjà chargé : fichier ignoré"
+        return LoadResult(path, kind, file_hash, "deja_charge", message=copy)
     started = dt.datetime.now()
     ensure_tables(con, reader.TABLES)
     con.execute("begin transaction")

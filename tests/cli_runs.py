@@ -133,12 +133,16 @@ class Run:
             assert self.process.poll() is None and time.monotonic() < deadline, f"{path} absent :\n{self.output[-3000:]}"
             time.sleep(0.02)
 
-    def kill(self) -> None:
-        """SIGKILL to the run and its children (dbt), as a crash would; returns once none of them is left
-        (a child still exiting still holds its lock on the warehouse)."""
-        os.killpg(self.process.pid, signal.SIGKILL)
+    def kill(self, whole_group: bool = True, children_deadline: float = 60) -> None:
+        """SIGKILL to the run and its children (dbt), as a crash would, or to the `tdbms` process alone (its
+        children must then die with it); returns once none of them is left (a child still exiting still
+        holds its lock on the warehouse)."""
+        if whole_group:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        else:
+            self.process.kill()
         self.finish()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + children_deadline
         while _living_members(self.process.pid):
             assert time.monotonic() < deadline, f"processus encore vivants : {_living_members(self.process.pid)}"
             time.sleep(0.01)

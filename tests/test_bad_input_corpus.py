@@ -74,6 +74,7 @@ def test_case(runs, case: Case):
         assert log == [], "une copie d'un fichier déjà chargé est ignorée"
         original = sources_dir(run.cfg) / case.copy_of
         assert query(run.cfg, "select status from load_log where file_path = ?", [str(original)]) == [("charge",)]
+        assert f"Copie ignorée : {path} : même contenu que {original}, déjà chargé" in run.output
         return
     [(status, loaded, rejected, message)] = log
     found = findings(run, case, path)
@@ -98,6 +99,7 @@ def test_run_names_refused_files_and_exits_1(runs, family):
     refused = [case for case in run.cases if case.outcome == "fichier rejeté"]
     assert run.returncode == 1, run.output[-3000:]
     assert not has_traceback(run.output) and "Erreur inattendue" not in run.output
+    assert "détail technique" not in run.output, "a library message reached the user untranslated"
     assert "étape(s) réussie(s)" in run.output and "Échec de l'étape" not in run.output, run.output[-3000:]
     assert run.output.count("Fichier refusé : ") == len(refused)
     assert f"{len(refused)} fichier(s) refusé(s) : corrigez-les ou retirez-les" in run.output

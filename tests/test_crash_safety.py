@@ -1,5 +1,5 @@
 """Crash safety: `tdbms run` killed (SIGKILL to the run and its dbt, as a crash would) during the ingestion,
-during dbt and during the quality step, then run again: the warehouse opens after each kill, and the final
+during dbt (also the command alone: its dbt must die with it) and during the quality step, then run again: the warehouse opens after each kill, and the final
 indicator values are those of an uninterrupted run of the same sources, row for row.
 
 Each kill comes right after a marker of the run's own progress (a source file announced, dbt's tenth table,
@@ -36,6 +36,12 @@ def kill_during_dbt(run: Run) -> None:
     assert not any(line.startswith("Done. PASS=") for line in run.lines)
 
 
+def kill_the_command_alone_during_dbt(run: Run) -> None:
+    """dbt must not outlive a killed `tdbms run` (pipelines/dbt_child.py); it has dozens of models left."""
+    run.wait_for(DBT_MARKER, occurrence=5)
+    run.kill(whole_group=False, children_deadline=5)
+
+
 def kill_during_quality(run: Run) -> None:
     run.wait_for(DBT_DONE)
     run.wait_for_file(run.cfg.output_dir / "gx_docs" / "index.html")
@@ -52,7 +58,7 @@ def test_killed_runs_then_a_rerun_give_the_values_of_an_uninterrupted_run(tmp_pa
     crashed = build_association(tmp_path / "crashed", "export_csv", "crash", hr_finance=True)
     uninterrupted = Run(reference)
 
-    for kill in (kill_during_ingestion, kill_during_dbt, kill_during_quality):
+    for kill in (kill_during_ingestion, kill_during_dbt, kill_the_command_alone_during_dbt, kill_during_quality):
         kill(Run(crashed))
         assert query(crashed, "select count(*) from load_log")[0][0] > 0, "the warehouse opens after the kill"
 

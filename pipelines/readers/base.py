@@ -82,6 +82,38 @@ def decode_lines(path: Path, encoding: str, newline: str | None = "") -> Iterato
         raise
 
 
+# Messages of the libraries under the readers (calamine, sqlite3), said in French to the user.
+LIBRARY_MESSAGES = {
+    "invalid zip archive": "ce n'est pas une archive .xlsx (zip) valide",
+    "file is not a zip file": "ce n'est pas une archive .xlsx (zip) valide",
+    "file is not a database": "ce n'est pas une base SQLite",
+    "database disk image is malformed": "base SQLite endommagée",
+    "file is encrypted": "fichier chiffré",
+    "unable to open database file": "fichier impossible à ouvrir",
+    "no such table": "table absente",
+    "no such column": "colonne absente",
+}
+
+
+def library_message(exc: Exception) -> str:
+    """A library error said in French; an unknown one keeps its original text, marked as technical detail."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for english, french in LIBRARY_MESSAGES.items():
+        if english in text.lower():
+            return french
+    return f"détail technique : {text}"
+
+
+def open_workbook(path: Path):
+    """The .xlsx workbook, or SourceFileError when the file is not one."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for non-xlsx content
+        raise SourceFileError(path, f"classeur illisible : un fichier .xlsx est attendu ({library_message(exc)})") from None
+
+
 def is_binary(path: Path, probe: int = 8192) -> bool:
     with open(path, "rb") as handle:
         return b"\x00" in handle.read(probe)

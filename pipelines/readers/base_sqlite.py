@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines.errors import SourceFileError
-from pipelines.readers.base import RawRows, ReadContext, Reject
+from pipelines.readers.base import RawRows, ReadContext, Reject, library_message
 from pipelines.readers.classeur_xlsx import RowCheck, read_records
 from pipelines.readers.csv_table import (
     Column,
@@ -155,13 +155,13 @@ def _connect(path: Path) -> tuple[sqlite3.Connection, dict[str, list[str]]]:
     try:
         con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise SourceFileError(path, f"base SQLite impossible à ouvrir ({exc})") from None
+        raise SourceFileError(path, f"base SQLite impossible à ouvrir ({library_message(exc)})") from None
     try:
         names = [row[0] for row in con.execute("select name from sqlite_master where type in ('table', 'view')")]
         tables = {n.lower(): [c[1].lower() for c in con.execute(f'pragma table_info("{n}")')] for n in names}
     except sqlite3.DatabaseError as exc:
         con.close()
-        raise SourceFileError(path, f"fichier illisible : une base SQLite est attendue ({exc})") from None
+        raise SourceFileError(path, f"fichier illisible : une base SQLite est attendue ({library_message(exc)})") from None
     return con, tables
 
 
@@ -188,7 +188,7 @@ def _rows(path: Path, con: sqlite3.Connection, spec: TableSpec) -> Iterator[tupl
     try:
         yield from enumerate(con.execute(query), start=1)
     except sqlite3.Error as exc:
-        raise SourceFileError(path, f"table « {spec.file_name} » illisible ({exc})") from None
+        raise SourceFileError(path, f"table « {spec.file_name} » illisible ({library_message(exc)})") from None
 
 
 def read(path: Path, context: ReadContext) -> Iterator[RawRows | Reject]:

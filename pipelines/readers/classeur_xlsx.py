@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from pipelines.errors import SourceFileError
 from pipelines.pseudonymise import Pseudonymiser
-from pipelines.readers.base import BatchBuilder, RawRows, ReadContext, Reject, flushed
+from pipelines.readers.base import BatchBuilder, RawRows, ReadContext, Reject, flushed, open_workbook
 from pipelines.readers.csv_table import (
     Column,
     TableSpec,
@@ -214,15 +214,6 @@ class _Sheet:
         return cell_value(values[position] if position < len(values) else None, keep_date)
 
 
-def _open(path: Path):
-    from python_calamine import CalamineWorkbook
-
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for non-xlsx content
-        raise SourceFileError(path, f"classeur illisible : un fichier .xlsx est attendu ({exc})") from None
-
-
 def _entries(journees: _Sheet, mouvements: _Sheet) -> dict[tuple, dt.date]:
     """First entry known in the workbook per person × FINESS × mode (Journees.DateEntree, `E` movements)."""
     first: dict[tuple, dt.date] = {}
@@ -275,7 +266,7 @@ def _billed_days_check(month: dt.date) -> RowCheck:
 def read(path: Path, context: ReadContext) -> Iterator[RawRows | Reject]:
     path = Path(path)
     month = workbook_month(path)
-    workbook = _open(path)
+    workbook = open_workbook(path)
     try:
         names = workbook.sheet_names
         missing = [name for name in SPEC_BY_SHEET if name not in names]

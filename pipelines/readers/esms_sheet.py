@@ -14,7 +14,15 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines.errors import SourceFileError
-from pipelines.readers.base import BatchBuilder, RawRows, ReadContext, Reject, check_encoding, flushed
+from pipelines.readers.base import (
+    BatchBuilder,
+    RawRows,
+    ReadContext,
+    Reject,
+    check_encoding,
+    flushed,
+    open_workbook,
+)
 
 KIND = "esms_sheet"
 MODES = ("HP", "HT", "AJ", "INT", "SEMI", "EXT", "SERV")
@@ -194,12 +202,7 @@ def read(path: Path, context: ReadContext) -> Iterator[RawRows | Reject]:
 
 
 def _read_workbook(path: Path) -> Iterator[RawRows | Reject]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for non-xlsx content
-        raise SourceFileError(path, f"classeur illisible ({exc})") from None
+    workbook = open_workbook(path)
     names = workbook.sheet_names
     if "caracterisation" not in names:
         raise SourceFileError(path, f"feuille « caracterisation » absente (feuilles trouvées : {', '.join(names)})")
