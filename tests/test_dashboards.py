@@ -225,6 +225,11 @@ def test_home_page(site_dir, page, association):
     rows = page.locator(f'#alertes tr:has(a[href="esms-{IME_B}.html"]):has(a[href="indicateur-A1-15.html"])')
     alert = squash(rows.first.inner_text())
     assert "2024" in alert and french(value, unit) in alert and "supérieure à 100,0 %" in alert
+    failed = page.locator("#alertes table.alerts tbody tr").filter(has_text="Contrôle de qualité en échec")
+    keys = failed.evaluate_all("""rows => rows.map(r => [...r.querySelectorAll('a')].map(a => a.getAttribute('href'))
+                                                  .concat([r.cells[2].innerText]).join(' '))""")
+    assert query(association, "select count(*) from fct_indicator_values where status = 'failed_checks'")[0][0]
+    assert keys and len(keys) == len(set(keys)), "one alert per indicator whose checks failed, not one per class"
     sources = text(page, "#titre-fraicheur + .table-scroll")
     assert "Activité : export CSV" in sources and "Fiche ESMS (caractérisation)" in sources
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -27,13 +27,16 @@ def previous_month(period: Period) -> Period:
 def find_alerts(wh: Warehouse, site: Site) -> list[Alert]:
     periods = {p for p in (wh.full_year, wh.latest_month) if p}
     alerts = []
+    failed_checks: dict[tuple, float | None] = {}  # one alert per indicator, not one per class of it
     for (finess, code, breakdown, year, month), item in wh.values.items():
         if (year, month) not in periods:
             continue
         unit = wh.catalogue[code]["unit"]
         reasons = []
         if item.status == "failed_checks":
-            reasons.append("contrôle de qualité en échec")
+            key = (finess, code, (year, month))
+            if breakdown is None or key not in failed_checks:
+                failed_checks[key] = item.value if breakdown is None else None
         if item.ok:
             bounds = site.alert_range(code, unit)
             if "max" in bounds and item.value > bounds["max"]:
@@ -43,6 +46,8 @@ def find_alerts(wh: Warehouse, site: Site) -> list[Alert]:
             if month is not None and breakdown is None:  # classes of a distribution move a lot month to month
                 reasons += _jump(wh, site, (finess, code, breakdown), (year, month), item.value, unit)
         alerts += [Alert(finess, code, breakdown, (year, month), item.value, r) for r in reasons]
+    alerts += [Alert(finess, code, None, period, value, "contrôle de qualité en échec")
+               for (finess, code, period), value in failed_checks.items()]
     return sorted(alerts, key=lambda a: (a.finess, site.axis_of.get(a.code, 9), a.code, a.breakdown or "", a.period[1] or 0))
 
 
