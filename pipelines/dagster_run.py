@@ -40,7 +40,9 @@ def _root_message(error) -> str:
     """The innermost error of a step failure (Dagster wraps the user error in its own)."""
     while error.cause is not None:
         error = error.cause
-    return error.message.strip()
+    message = error.message.strip()
+    prefix, _, rest = message.partition(": ")
+    return rest if error.cls_name and prefix.split(".")[-1] == error.cls_name else message
 
 
 @dataclass

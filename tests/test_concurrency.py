@@ -5,7 +5,9 @@ run lock: that run is shared with the bad-input corpus.)"""
 
 from __future__ import annotations
 
-from tests.cli_runs import HR_FINANCE_FAMILY, corpus_runs, has_traceback, warehouse_problems
+import duckdb
+
+from tests.cli_runs import HR_FINANCE_FAMILY, corpus_runs, has_traceback, tdbms, warehouse_problems
 
 
 def test_a_second_run_of_the_same_association_is_refused_in_french(tmp_path_factory):
@@ -21,3 +23,19 @@ def test_a_second_run_of_the_same_association_is_refused_in_french(tmp_path_fact
 
     assert "étape(s) réussie(s)" in first.output and "Échec de l'étape" not in first.output, first.output[-3000:]
     assert warehouse_problems(first.cfg) == []
+
+
+def test_a_warehouse_held_by_another_program_fails_the_step_in_french(tmp_path_factory):
+    """Another program writing the DuckDB file (not a tdbms run: no run lock) makes the sources step fail: the
+    run says so in French, names the step, and prints no stack trace nor Python class name."""
+    cfg = corpus_runs(tmp_path_factory, [HR_FINANCE_FAMILY])[HR_FINANCE_FAMILY].cfg
+    holder = duckdb.connect(str(cfg.warehouse_path))
+    try:
+        result = tdbms(cfg, "run", cfg.id)
+    finally:
+        holder.close()
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert (f"Échec de l'étape {cfg.id}_sources : {cfg.warehouse_path} : l'entrepôt est utilisé par un autre "
+            "traitement en cours" in output), output[-3000:]
+    assert not has_traceback(output) and "TdbmsError" not in output
