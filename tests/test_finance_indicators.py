@@ -157,7 +157,8 @@ def built(tmp_path_factory):
     cfg = make_association(root, "pivot", ActivityFacts(), sheet, assoc_id="asso_finance", fec_path=fec,
                            fec_dossiers={"EHPAD": EHPAD, "IME": IME, "SIEGE": "siege"})
     ingest(cfg)
-    run_dbt(cfg, ["build", "--select", "+path:models/marts/indicators/finance", "--indirect-selection", "cautious"])
+    run_dbt(cfg, ["build", "--select", "+path:models/marts/indicators/finance", "+int_fec_account_balances_monthly",
+                  "--indirect-selection", "cautious"])
     return cfg
 
 
@@ -202,3 +203,21 @@ def test_the_siege_dossier_counts_for_no_esms(built):
     assert external == pytest.approx(30_000 + 10_000 + 25_000)  # 6226 of the siège is not there
     finess = {row[0] for row in query(built, "select distinct finess from int_fec_account_balances")}
     assert finess == {EHPAD, IME}
+
+
+def test_the_monthly_trial_balance_cumulates_the_entries_by_their_date(built):
+    """FI-17: at the end of each month, the à-nouveaux plus every entry dated up to then; December is the year."""
+    got = {(month, account): closing for month, account, closing in query(
+        built, "select month(month_end), compte_num, closing from int_fec_account_balances_monthly where finess = ?",
+        [EHPAD])}
+    accounts = {account for *_, lines in EHPAD_ECRITURES for account, _, _ in lines}
+    expected = {
+        (month, account): sum(debit - credit for _, _, date, lines in EHPAD_ECRITURES if int(date[4:6]) <= month
+                              for a, debit, credit in lines if a == account)
+        for month in range(1, 13) for account in accounts
+    }
+    assert got.keys() == expected.keys()
+    assert all(got[key] == pytest.approx(value) for key, value in expected.items())
+    annual = dict(query(built, "select compte_num, closing from int_fec_account_balances where finess = ?", [EHPAD]))
+    assert {a: got[(12, a)] for a in accounts} == pytest.approx(annual)
+    assert got[(2, "51200000")] == pytest.approx(150_000 + 1_900_000)  # à-nouveaux + the February receipt
