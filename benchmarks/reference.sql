@@ -1,0 +1,509 @@
+-- Reference computation of the TDB MS indicators: one plain DuckDB script, written from the
+-- specifications (shared/spec/tdb_ms_indicators.md, hr_finance_standards.md, decisions.md and
+-- docs/decisions.md) and NOT from the dbt models. It reads only what the readers loaded (raw_* tables,
+-- cfg_* tables, load_log) and the shared nomenclatures (code lists), and writes
+-- `reference_indicator_values` with the columns of fct_indicator_values. It is the oracle of
+-- tests/test_reference_oracle.py and the baseline of the benchmark (benchmarks/reference.py).
+--
+-- Settings are the defaults of dbt_project.yml (the demo associations override none).
+-- Rates are fractions (AC-33). Status order: not_applicable > not_available > missing_input >
+-- not_applicable on an empty denominator (AC-28); failed_checks is the quality step's, not computed here.
+
+-- ---------------------------------------------------------------------------------------------------
+-- Common: ESMS × year of the sheet, and the periods (year, month, year-to-date)
+-- ---------------------------------------------------------------------------------------------------
+create or replace temp table ref_esms as
+select finess, year, any_value(category_code) as category_code,
+       sum(budget_recettes) as budget_recettes, sum(budget_depenses) as budget_depenses,
+       sum(dotation_soins) as dotation_soins, sum(etp_budgetes) as etp_budgetes,
+       sum(etp_budgetes_soins) as etp_budgetes_soins,
+       sum(etp_budgetes_socio_educatif) as etp_budgetes_socio_educatif,
+       sum(places_installees) as places_installees
+from raw_esms_caracterisation
+group by finess, year;
+
+create or replace temp table ref_periods as
+select y.year, 'year' as period_type, 0 as month,   -- 0 = the whole year (null in the result)
+       make_date(y.year, 1, 1) as period_start, make_date(y.year, 12, 31) as period_end
+from (select distinct year from ref_esms) y
+union all
+select y.year, kind, m, case kind when 'month' then make_date(y.year, m, 1) else make_date(y.year, 1, 1) end,
+       last_day(make_date(y.year, m, 1))
+from (select distinct year from ref_esms) y, range(1, 13) r(m), (values ('month'), ('ytd')) k(kind);
+
+-- ---------------------------------------------------------------------------------------------------
+-- Finance (FEC → A2-02, A3-01..A3-11). FI-01: the latest load of each dossier × exercise; FI-13: the
+-- exercise is the calendar year of the closing date; FI-12: annual only.
+-- ---------------------------------------------------------------------------------------------------
+create or replace temp table ref_fec_file as
+select f._file_hash, d.finess, year(f.closing_date) as year
+from raw_fec_files f
+join load_log l on l.file_hash = f._file_hash
+join cfg_fec_dossiers d on d.dossier = f.dossier
+qualify row_number() over (partition by f.dossier, f.closing_date order by l.load_id desc) = 1;
+
+-- closing balance of each account (debit − credit, opening entries included)
+create or replace temp table ref_account as
+select f.finess, f.year, l.compte_num as account, sum(l.debit - l.credit) as balance
+from raw_fec_lines l join ref_fec_file f using (_file_hash)
+group by all;
+
+-- amounts by prefix: net balance, and the sums of the per-account debit and credit balances
+create or replace temp table ref_fin as
+with p(prefix) as (values ('1'), ('2'), ('39'), ('49'), ('59'), ('6'), ('7'), ('10'), ('11'), ('12'),
+    ('13'), ('14'), ('15'), ('163'), ('164'), ('165'), ('166'), ('167'), ('168'), ('213'), ('214'),
+    ('215'), ('218'), ('2813'), ('2814'), ('2815'), ('2818'), ('68'), ('78'), ('675'), ('775'), ('777'),
+    ('778'), ('7781'), ('713'), ('6111'), ('6112'), ('621'), ('62111'), ('60'), ('611'), ('624'),
+    ('625'), ('626'), ('628'), ('631'), ('633'), ('64')),
+agg as (
+    select a.finess, a.year, p.prefix, sum(a.balance) as net,
+           sum(greatest(a.balance, 0)) as sd, sum(greatest(-a.balance, 0)) as sc
+    from ref_account a join p on starts_with(a.account, p.prefix)
+    group by all
+)
+select f.finess, f.year,
+       coalesce(agg.net, 0) as net, coalesce(agg.sd, 0) as sd, coalesce(agg.sc, 0) as sc, p.prefix
+from (select distinct finess, year from ref_fec_file) f cross join p
+left join agg on agg.finess = f.finess and agg.year = f.year and agg.prefix = p.prefix;
+
+create or replace temp table ref_fin_wide as
+pivot ref_fin on prefix using first(net) as n, first(sd) as d, first(sc) as c group by finess, year;
+
+create or replace temp table ref_fin_calc as
+select *,
+       -"7_n" as produits,
+       "6_n" as charges,
+       -"7_n" - "6_n" as resultat,
+       "60_n" + "611_n" + "624_n" + "625_n" + "626_n" + "628_n" as groupe_1,
+       "621_n" + "631_n" + "633_n" + "64_n" as groupe_2
+from ref_fin_wide;
+
+-- ESMS sections of the FEC (FI-10): first matching rule among hébergement, dépendance, soins
+create or replace temp table ref_fin_section as
+with rules as (
+    select section, account_pattern,
+           case section when 'hebergement' then 1 when 'dependance' then 2 when 'soins' then 3 end as rank
+    from cfg_fec_sections
+),
+classified as (
+    select a.finess, a.year, a.account, a.balance,
+           (select r.section from rules r where regexp_matches(a.account, r.account_pattern)
+            order by r.rank limit 1) as section
+    from ref_account a
+    where left(a.account, 1) in ('6', '7')
+)
+select finess, year, section, left(account, 1) as class, account, balance
+from classified where section is not null;
+
+create or replace temp table ref_finance as
+with base as (
+    select e.finess, e.year, e.category_code, e.budget_recettes, e.budget_depenses, e.dotation_soins,
+           c.* exclude (finess, year), c.finess is not null as has_fec
+    from ref_esms e left join ref_fin_calc c on c.finess = e.finess and c.year = e.year
+),
+sections as (
+    select finess, year, section, class, sum(balance) as amount from ref_fin_section group by all
+),
+section_totals as (
+    select finess, year, class, sum(amount) as total from sections group by all
+),
+soins_parts as (
+    select finess, year,
+           case when starts_with(account, '621') or starts_with(account, '631')
+                  or starts_with(account, '633') or starts_with(account, '64') then 'personnel'
+                when starts_with(account, '6122') or starts_with(account, '6135') or starts_with(account, '6155')
+                  or starts_with(account, '6156') or starts_with(account, '6811') then 'materiel_medical'
+                else 'prestations_fournitures_medicales' end as part,
+           sum(balance) as amount
+    from ref_fin_section where section = 'soins' and class = '6'
+    group by all
+),
+has_sections as (select count(*) > 0 as mapped from cfg_fec_sections),
+rows_ as (
+    select finess, year, category_code, has_fec, 'A2-02' as code, null as breakdown,
+           "6111_n" + "6112_n" + "621_n" - "62111_n" as num, groupe_2 + "6111_n" + "6112_n" as den,
+           null::varchar as forced
+    from base
+    union all
+    select finess, year, category_code, has_fec, 'A3-01', null, produits, budget_recettes,
+           case when budget_recettes is null then 'missing_input' end
+    from base
+    union all
+    select finess, year, category_code, has_fec, 'A3-02', null, charges, budget_depenses,
+           case when budget_depenses is null then 'missing_input' end
+    from base
+    union all
+    select finess, year, category_code, has_fec, 'A3-03', null,
+           resultat + "68_n" + "78_n" + "775_n" + "675_n" + "777_n" + "778_n",
+           produits + "775_n" + "777_n" + "7781_n" + "78_n" + "713_n", null
+    from base
+    union all
+    select finess, year, category_code, has_fec, 'A3-04', null, "2813_c" + "2814_c", "213_d" + "214_d", null
+    from base
+    union all
+    select finess, year, category_code, has_fec, 'A3-05', b, n, d, null
+    from base, lateral (values (null, "2815_c" + "2818_c", "215_d" + "218_d"),
+                               ('installations_techniques', "2815_c", "215_d"),
+                               ('autres_immobilisations', "2818_c", "218_d")) v(b, n, d)
+    union all
+    select finess, year, category_code, has_fec, 'A3-06', null,
+           "163_c" + "164_c" + "165_c" + "167_c",
+           "10_c" + "11_c" + "12_c" + "13_c" + "14_c" + "15_c" + greatest(resultat, 0)
+             + "163_c" + "164_c" + "165_c" + "166_c" + "167_c" + "168_c", null
+    from base
+    union all
+    select finess, year, category_code, has_fec, 'A3-07', null,
+           "1_c" + "2_c" + "39_c" + "49_c" + "59_c" + resultat - "1_d" - "2_d",
+           (charges - "68_n" - "675_n") / 365, null
+    from base
+    union all
+    select finess, year, category_code, has_fec, 'A3-08', g, n, charges, null
+    from base, lateral (values ('I', groupe_1), ('II', groupe_2), ('III', charges - groupe_1 - groupe_2)) v(g, n)
+    union all
+    select b.finess, b.year, b.category_code, b.has_fec, k.code, s.section,
+           k.sign_ * coalesce(x.amount, 0), k.sign_ * t.total,
+           case when not (select mapped from has_sections) or t.total is null then 'missing_input' end
+    from base b
+    cross join (values ('A3-09', '7', -1), ('A3-10', '6', 1)) k(code, cls, sign_)
+    cross join (values ('hebergement'), ('dependance'), ('soins')) s(section)
+    left join section_totals t on t.finess = b.finess and t.year = b.year and t.class = k.cls
+    left join sections x on x.finess = b.finess and x.year = b.year and x.section = s.section and x.class = k.cls
+    union all
+    select b.finess, b.year, b.category_code, b.has_fec, 'A3-11', part,
+           coalesce(case when v.part is null then (select sum(amount) from soins_parts p where p.finess = b.finess and p.year = b.year)
+                else (select sum(amount) from soins_parts p
+                      where p.finess = b.finess and p.year = b.year and p.part = v.part) end, 0),
+           b.dotation_soins,
+           case when b.dotation_soins is null or not (select mapped from has_sections) or t.total is null
+                then 'missing_input' end
+    from base b
+    left join section_totals t on t.finess = b.finess and t.year = b.year and t.class = '6'
+    cross join (values (null), ('personnel'), ('prestations_fournitures_medicales'), ('materiel_medical')) v(part)
+)
+select r.finess, r.category_code, p.period_type, r.year, nullif(p.month, 0) as month, r.code as indicator_code,
+       r.breakdown,
+       case when p.period_type = 'year' and status = 'ok' then num end as numerator,
+       case when p.period_type = 'year' and status = 'ok' then den end as denominator,
+       case when p.period_type = 'year' and status = 'ok' then num / den end as value,
+       case when p.period_type = 'year' then status else 'not_applicable' end as status
+from ref_periods p join (
+    select *,
+           case when not applicable then 'not_applicable'
+                when forced is not null then forced
+                when not has_fec then 'missing_input'
+                when den is null or den = 0 then 'not_applicable'
+                else 'ok' end as status
+    from (select *, case code when 'A3-09' then category_code = '500'
+                              when 'A3-10' then category_code = '500'
+                              when 'A3-11' then category_code in ('209', '354', '500')
+                              else true end as applicable
+          from rows_)
+) r on r.year = p.year;
+
+-- ---------------------------------------------------------------------------------------------------
+-- HR (DSN → A2-01, A2-03..A2-10)
+-- ---------------------------------------------------------------------------------------------------
+-- RH-12: per SIRET × month × fraction, the latest declaration (constitution date, then load, then file)
+create or replace temp table ref_dsn_kept as
+select d._file_hash, d.establishment_line, d.siret, d.declared_month
+from raw_dsn_declarations d join load_log l on l.file_hash = d._file_hash
+qualify row_number() over (partition by d.siret, d.declared_month, d.fraction
+                           order by d.constitution_date desc, l.load_id desc, l.file_name desc) = 1;
+
+-- the FINESS of a declaring or workplace SIRET
+create or replace temp table ref_dsn_siret as select siret, finess from cfg_dsn_establishments;
+
+-- months covered by a kept declaration, per FINESS
+create or replace temp table ref_hr_covered as
+select distinct s.finess, k.declared_month as month_start
+from ref_dsn_kept k join ref_dsn_siret s using (siret);
+
+-- one row per contract and declared month (kept declarations only)
+create or replace temp table ref_contract_month as
+select c.individual_key, c.contract_number, c.start_date, c.declared_month, c.siret, c.nature, c.planned_end_date,
+       c.recourse_reason, c.pcs_ese, c.job_label,
+       case when c.quotite_unit in ('10', '12', '20', '21') and c.quotite_reference > 0
+            then least(c.quotite / c.quotite_reference, 1.0) end as ratio,
+       coalesce(case when c.finess_geo in (select finess from raw_esms_caracterisation) then c.finess_geo end,
+                w.finess, s.finess) as finess
+from raw_dsn_contracts c
+join ref_dsn_kept k on k._file_hash = c._file_hash and k.establishment_line = c.establishment_line
+left join ref_dsn_siret w on w.siret = c.workplace_siret
+left join ref_dsn_siret s on s.siret = c.siret;
+
+-- contract ends: the end block (latest declared), else RH-18 (vanished from a later declaration)
+create or replace temp table ref_contract as
+with last_row as (
+    select * from ref_contract_month
+    qualify row_number() over (partition by siret, individual_key, contract_number, start_date
+                               order by declared_month desc) = 1
+),
+ends as (
+    select e.siret, e.individual_key, e.contract_number, e.end_date, e.end_reason
+    from raw_dsn_contract_ends e
+    join ref_dsn_kept k on k._file_hash = e._file_hash and k.establishment_line = e.establishment_line
+    where e.end_reason <> '998'
+    qualify row_number() over (partition by e.siret, e.individual_key, e.contract_number order by e.declared_month desc) = 1
+),
+siret_last as (select siret, max(declared_month) as last_month from ref_dsn_kept group by siret)
+select r.individual_key, r.contract_number, r.start_date, r.siret, r.finess, r.nature, r.recourse_reason,
+       r.pcs_ese, r.job_label, r.declared_month as last_declared_month,
+       coalesce(e.end_date,
+                -- RH-18 (vanished without an end block): it ends in its last declared month, on the
+                -- planned end date the contract gives when that date falls in this month
+                case when r.declared_month < sl.last_month then
+                     case when r.planned_end_date between r.declared_month and last_day(r.declared_month)
+                          then r.planned_end_date else last_day(r.declared_month) end end) as end_date,
+       e.end_reason
+from last_row r
+left join ends e on e.siret = r.siret and e.individual_key = r.individual_key and e.contract_number = r.contract_number
+                and e.end_date >= r.start_date
+left join siret_last sl on sl.siret = r.siret;
+
+-- function of a job (RH-14): the shared rule list (keywords on the label win over the PCS-ESE code)
+create or replace temp table ref_contract_function as
+with jobs as (
+    select distinct job_label, pcs_ese,
+           ' ' || trim(regexp_replace(upper(strip_accents(coalesce(job_label, ''))), '[^A-Z0-9]+', ' ', 'g')) || ' ' as norm
+    from ref_contract
+),
+matched as (
+    select j.job_label, j.pcs_ese, r.function_code
+    from jobs j join dsn_job_functions r
+      on (r.rule = 'keyword' and contains(j.norm, ' ' || r.pattern || ' '))
+      or (r.rule = 'pcs' and lower(j.pcs_ese) = lower(r.pattern))
+    qualify row_number() over (partition by j.job_label, j.pcs_ese
+                               order by r.priority, length(r.pattern) desc) = 1
+)
+select j.job_label, j.pcs_ese, coalesce(f.parent_code, f.function_code, 'AUTRE') as function_group,
+       coalesce(f.is_care, false) as is_care, coalesce(f.is_socio_educative, false) as is_socio_educative,
+       coalesce(f.is_management, false) as is_management
+from jobs j
+left join matched m on m.job_label is not distinct from j.job_label and m.pcs_ese is not distinct from j.pcs_ese
+left join staff_functions f on f.function_code = m.function_code;
+
+-- ETP ratio of a contract in a month: the row declared that month, else the latest before, else the first
+create or replace temp table ref_contract_etp_month as
+with months as (
+    select distinct make_date(p.year, m, 1) as month_start from ref_periods p, range(1, 13) r(m)
+),
+active as (
+    select c.*, m.month_start,
+           greatest(c.start_date, m.month_start) as d0,
+           least(coalesce(c.end_date, last_day(m.month_start)), last_day(m.month_start)) as d1
+    from ref_contract c join months m
+      on c.start_date <= last_day(m.month_start) and (c.end_date is null or c.end_date >= m.month_start)
+)
+select a.siret, a.individual_key, a.contract_number, a.start_date, a.finess, a.month_start,
+       (select cm.ratio from ref_contract_month cm
+        where cm.siret = a.siret and cm.individual_key = a.individual_key and cm.contract_number = a.contract_number
+          and cm.start_date = a.start_date
+        order by (cm.declared_month > a.month_start), abs(datediff('day', cm.declared_month, a.month_start))
+        limit 1) as ratio,
+       datediff('day', a.d0, a.d1) + 1 as active_days,
+       day(last_day(a.month_start)) as month_days
+from active a;
+
+-- ETP at a day: the ratio of the contracts active that day (RH-05, RH-06 snapshot)
+create or replace temp table ref_hr_stock as
+select e.finess, p.period_type, p.year, p.month, f.function_group, f.is_care, f.is_socio_educative,
+       sum(coalesce(m.ratio, 0)) as etp
+from ref_esms e
+join ref_periods p on p.year = e.year
+join ref_contract c on c.finess = e.finess and c.start_date <= p.period_end
+                   and (c.end_date is null or c.end_date >= p.period_end)
+join ref_contract_function f on f.job_label is not distinct from c.job_label and f.pcs_ese is not distinct from c.pcs_ese
+join ref_contract_etp_month m on m.siret = c.siret and m.individual_key = c.individual_key and m.contract_number = c.contract_number
+                             and m.start_date = c.start_date and m.month_start = date_trunc('month', p.period_end)
+group by all;
+
+-- persons on the last day of the period, with their age class (RH-10)
+create or replace temp table ref_hr_persons as
+with person as (
+    select i.individual_key, any_value(i.birth_date order by i.declared_month desc) as birth_date
+    from raw_dsn_individuals i
+    join ref_dsn_kept k on k._file_hash = i._file_hash and k.establishment_line = i.establishment_line
+    group by i.individual_key
+)
+select distinct e.finess, p.period_type, p.year, p.month, c.individual_key,
+       case when pr.birth_date is null then null
+            else datediff('year', pr.birth_date, p.period_end)
+                 - (strftime(p.period_end, '%m%d') < strftime(pr.birth_date, '%m%d'))::int end as age
+from ref_esms e
+join ref_periods p on p.year = e.year
+join ref_contract c on c.finess = e.finess and c.start_date <= p.period_end
+                   and (c.end_date is null or c.end_date >= p.period_end)
+left join person pr on pr.individual_key = c.individual_key;
+
+-- coverage (RH-19): a stock needs the DSN of the period's last month, a flow every month of the period
+create or replace temp table ref_hr_coverage as
+select e.finess, p.period_type, p.year, p.month,
+       exists (select 1 from ref_hr_covered v where v.finess = e.finess
+               and v.month_start = date_trunc('month', p.period_end)) as stock_ok,
+       (select count(*) from ref_hr_covered v where v.finess = e.finess
+        and v.month_start between p.period_start and p.period_end)
+         = datediff('month', p.period_start, p.period_end) + 1 as flow_ok,
+       e.category_code, e.etp_budgetes, e.etp_budgetes_soins, e.etp_budgetes_socio_educatif,
+       e.places_installees, p.period_start, p.period_end
+from ref_esms e join ref_periods p on p.year = e.year;
+
+-- absence days (RH-01, RH-02, RH-04, RH-15, RH-16): one row per person × FINESS × day with its motive
+create or replace temp table ref_hr_absence_day as
+with stoppage as (
+    select w.siret, w.individual_key, w.contract_number, w.reason, w.last_day_worked,
+           any_value(coalesce(w.resumption_date - 1, w.expected_end_date) order by w.declared_month desc) as last_day
+    from raw_dsn_work_stoppages w
+    join ref_dsn_kept k on k._file_hash = w._file_hash and k.establishment_line = w.establishment_line
+    group by all
+),
+suspension as (
+    select s.siret, s.individual_key, s.contract_number, s.reason, s.start_date as first_day,
+           coalesce(max(s.end_date), last_day(max(s.declared_month))) as last_day
+    from raw_dsn_suspensions s
+    join ref_dsn_kept k on k._file_hash = s._file_hash and k.establishment_line = s.establishment_line
+    group by all
+),
+spells as (
+    select st.individual_key, st.contract_number, st.siret, 1 as block_rank,
+           case when m.motive = 'MALADIE' then
+                case when datediff('day', st.last_day_worked, st.last_day) <= 7 then 'ABS_MO'
+                     when datediff('day', st.last_day_worked, st.last_day) <= 90 then 'ABS_MMD'
+                     else 'ABS_MLD' end
+                else m.motive end as motive,
+           st.last_day_worked + 1 as first_day, st.last_day
+    from stoppage st join dsn_absence_motives m on m.block = 'arret' and m.dsn_code = st.reason
+    union all
+    select su.individual_key, su.contract_number, su.siret, 2, m.motive, su.first_day, su.last_day
+    from suspension su join dsn_absence_motives m on m.block = 'suspension' and m.dsn_code = su.reason
+),
+days as (
+    select coalesce(c.finess, s.finess) as finess, sp.individual_key, sp.block_rank, sp.motive,
+           unnest(generate_series(sp.first_day, sp.last_day, interval 1 day))::date as day
+    from spells sp
+    left join ref_dsn_siret s on s.siret = sp.siret
+    left join (select siret, individual_key, contract_number, any_value(finess) as finess from ref_contract group by all) c
+           on c.siret = sp.siret and c.individual_key = sp.individual_key and c.contract_number = sp.contract_number
+    where sp.motive like 'ABS_%' and sp.last_day >= sp.first_day
+)
+select d.finess, d.individual_key, d.day, d.motive
+from days d join hr_absence_motives o on o.code = d.motive
+qualify row_number() over (partition by d.finess, d.individual_key, d.day order by d.block_rank, o.sort_order) = 1;
+
+create or replace temp table ref_hr as
+with etp_avg as (   -- average ETP over the period (mean of the monthly ETP, RH-05) × 365 or × days (RH-03)
+    select v.finess, v.period_type, v.year, v.month,
+           sum(m.ratio * m.active_days / m.month_days) / any_value(datediff('month', v.period_start, v.period_end) + 1) as etp_mean,
+           sum(m.ratio * m.active_days / m.month_days) / any_value(datediff('month', v.period_start, v.period_end) + 1)
+             * any_value(datediff('day', v.period_start, v.period_end) + 1) as etp_days
+    from ref_hr_coverage v
+    join ref_contract_etp_month m on m.finess = v.finess and m.month_start between v.period_start and v.period_end
+    group by v.finess, v.period_type, v.year, v.month
+),
+absence as (
+    select v.finess, v.period_type, v.year, v.month, a.motive, count(*) as days
+    from ref_hr_coverage v join ref_hr_absence_day a on a.finess = v.finess and a.day between v.period_start and v.period_end
+    group by all
+),
+stock as (
+    select finess, period_type, year, month, sum(etp) as etp,
+           sum(etp) filter (where function_group = 'DIR') as etp_dir,
+           sum(etp) filter (where is_care) as etp_soins,
+           sum(etp) filter (where is_socio_educative) as etp_socio
+    from ref_hr_stock group by all
+),
+permanent as (select * from ref_contract where nature in ('01', '07', '09', '50')),
+rows_ as (
+    -- A2-01 ETP vacants, dont soins, dont socio-éducatif
+    select v.*, 'A2-01' as code, b.breakdown, b.budget - coalesce(b.real, 0) as num, b.budget as den,
+           'stock' as kind, case when b.budget is null then 'missing_input' end as forced, 1.0 as scale
+    from ref_hr_coverage v
+    left join stock s using (finess, period_type, year, month)
+    cross join lateral (values (null, v.etp_budgetes, s.etp),
+                               ('soins', v.etp_budgetes_soins, s.etp_soins),
+                               ('socio_educatif', v.etp_budgetes_socio_educatif, s.etp_socio)) b(breakdown, budget, real)
+    union all
+    select v.*, 'A2-03', null, coalesce(s.etp_dir, 0), s.etp, 'stock', null, 1.0
+    from ref_hr_coverage v left join stock s using (finess, period_type, year, month)
+    union all
+    -- A2-04 = every motive (breakdown null); A2-05 = each motive, and the total again as its null row
+    select v.*, k.code, o.code, coalesce((select sum(a.days) from absence a where a.finess = v.finess
+               and a.period_type = v.period_type and a.year = v.year and a.month = v.month
+               and (o.code is null or a.motive = o.code)), 0),
+           case when v.period_type = 'year' then t.etp_mean * 365 else t.etp_days end, 'flow', null, 1.0
+    from ref_hr_coverage v
+    cross join (select code from hr_absence_motives union all select null) o
+    cross join (values ('A2-04'), ('A2-05')) k(code)
+    left join etp_avg t using (finess, period_type, year, month)
+    where k.code = 'A2-05' or o.code is null
+    union all
+    select v.*, 'A2-06', null,
+           ((select count(*) from permanent c where c.finess = v.finess and c.start_date between v.period_start and v.period_end)
+            + (select count(*) from permanent c where c.finess = v.finess and c.end_date between v.period_start and v.period_end
+               and coalesce(c.end_reason, '') not in ('099', '998'))) / 2,
+           (select count(distinct c.individual_key) from permanent c where c.finess = v.finess
+            and c.start_date <= v.period_start - 1 and (c.end_date is null or c.end_date >= v.period_start - 1)),
+           'flow', null, 1.0
+    from ref_hr_coverage v
+    union all
+    select v.*, 'A2-07', f.function_code, coalesce((select sum(h.etp) from ref_hr_stock h where h.finess = v.finess
+               and h.period_type = v.period_type and h.year = v.year and h.month = v.month
+               and (f.function_code is null or h.function_group = f.function_code)), 0), s.etp, 'stock', null, 1.0
+    from ref_hr_coverage v
+    cross join (select function_code from staff_functions where parent_code is null union all select null) f
+    left join stock s using (finess, period_type, year, month)
+    union all
+    select v.*, 'A2-08', k.class_label,
+           (select count(*) from ref_hr_persons h where h.finess = v.finess and h.period_type = v.period_type
+            and h.year = v.year and h.month = v.month
+            and h.age between k.age_min and coalesce(k.age_max, 999)),
+           (select count(*) from ref_hr_persons h where h.finess = v.finess and h.period_type = v.period_type
+            and h.year = v.year and h.month = v.month), 'stock', null, 1.0
+    from ref_hr_coverage v cross join staff_age_classes k
+    union all
+    select v.*, 'A2-08', 'non renseigné',
+           (select count(*) from ref_hr_persons h where h.finess = v.finess and h.period_type = v.period_type
+            and h.year = v.year and h.month = v.month and h.age is null),
+           (select count(*) from ref_hr_persons h where h.finess = v.finess and h.period_type = v.period_type
+            and h.year = v.year and h.month = v.month), 'stock', null, 1.0
+    from ref_hr_coverage v
+    union all
+    select v.*, 'A2-09', null, coalesce(s.etp, 0), v.places_installees, 'stock',
+           case when v.places_installees is null then 'missing_input' end, 100.0
+    from ref_hr_coverage v left join stock s using (finess, period_type, year, month)
+    union all
+    select v.*, 'A2-10', null,
+           (select count(*) from ref_contract c where c.finess = v.finess and c.nature in ('02', '10')
+            and c.recourse_reason in ('01', '12', '13') and c.start_date between v.period_start and v.period_end),
+           null, 'flow', null, 1.0
+    from ref_hr_coverage v
+)
+select finess, category_code, period_type, year, nullif(month, 0) as month, code as indicator_code, breakdown,
+       case when status = 'ok' then num end as numerator,
+       case when status = 'ok' then den end as denominator,
+       case when status = 'ok' then case when code = 'A2-10' then num
+                                         when code = 'A2-07' then num
+                                         else num / den * scale end end as value,
+       status
+from (
+    select *,
+           case when code = 'A2-09' and category_code in ('189', '190') then 'not_applicable'
+                when forced is not null then forced
+                when (kind = 'stock' and not stock_ok) or (kind = 'flow' and not flow_ok) then 'missing_input'
+                when code <> 'A2-10' and (den is null or den = 0) then 'not_applicable'
+                else 'ok' end as status
+    from rows_
+);
+
+-- ---------------------------------------------------------------------------------------------------
+-- Result
+-- ---------------------------------------------------------------------------------------------------
+create or replace table reference_indicator_values as
+select v.finess, v.category_code, v.period_type, v.year, v.month, v.indicator_code, v.breakdown,
+       v.numerator::double as numerator, v.denominator::double as denominator, v.value::double as value,
+       c.unit, c.definition_version, c.confidence, v.status
+from (
+    select * from ref_finance
+    union all by name
+    select * from ref_hr
+) v
+left join indicator_catalogue c on c.code = v.indicator_code;
