@@ -495,6 +495,461 @@ from (
 );
 
 -- ---------------------------------------------------------------------------------------------------
+-- Activity (A1). Prelude: each family's raw tables normalised to stays, absences, attended days, acts,
+-- persons and evaluations with the common codes (the families' code lists are the shared mapping seeds).
+-- A family does not carry: Creton and acts (classeur_xlsx), PATHOS (export_csv) — AC-21.
+-- Only the event and period families are covered here (pivot, export_csv, base_sqlite); classeur_xlsx
+-- (billed counts) is not.
+-- ---------------------------------------------------------------------------------------------------
+create or replace temp table ref_family as select any_value(activity_family) as family from cfg_association;
+
+-- export_csv (AC-22): the newest extraction wins, record by record
+create or replace temp table ref_csv_stay as
+select * from raw_export_csv_sejours
+qualify row_number() over (partition by stay_key order by extraction_date desc, _line desc) = 1;
+
+-- base_sqlite (AC-22): the newest file replaces the previous one whole
+create or replace temp table ref_sqlite_file as
+select m._file_hash from raw_base_sqlite_movement m join load_log l on l.file_hash = m._file_hash
+order by l.load_id desc limit 1;
+
+create or replace temp table ref_sqlite_event as
+select m.*, f.finess from raw_base_sqlite_movement m
+join raw_base_sqlite_facility f on f.facility_id = m.facility_id and f._file_hash = m._file_hash
+where m._file_hash in (select _file_hash from ref_sqlite_file);
+
+-- stays: an ADM and the next DIS of the same person in the same facility
+create or replace temp table ref_sqlite_stay as
+with adm_dis as (
+    select *, lead(movement_type) over w as next_type, lead(movement_date) over w as next_date,
+           lead(reason) over w as next_reason
+    from ref_sqlite_event where movement_type in ('ADM', 'DIS')
+    window w as (partition by person_key, finess order by movement_date, movement_type = 'ADM', movement_id)
+)
+select person_key, finess, care_mode, movement_date as entry_date,
+       case when next_type = 'DIS' then next_date end as exit_date, origin,
+       case when next_type = 'DIS' then next_reason end as reason, movement_id
+from adm_dis where movement_type = 'ADM';
+
+create or replace temp table ref_stay as
+with mapped as (
+    select 'pivot' as family, stay_key, person_key, finess, mode, entry_date, exit_date, provenance,
+           exit_motive, creton
+    from raw_pivot_stays
+    union all
+    select 'export_csv', s.stay_key, s.person_key, s.finess, coalesce(m.common_code, 'INCONNU'), s.entry_date, s.exit_date,
+           case when s.provenance_label is null then null else coalesce(p.common_code, 'INCONNU') end,
+           case when s.exit_motive_label is null then null else coalesce(x.common_code, 'INCONNU') end, s.creton
+    from ref_csv_stay s
+    left join export_csv__codes m on m.domain = 'mode' and m.vendor_code = s.mode_label
+    left join export_csv__codes p on p.domain = 'provenance' and p.vendor_code = s.provenance_label
+    left join export_csv__codes x on x.domain = 'exit_motive' and x.vendor_code = s.exit_motive_label
+    union all
+    select 'base_sqlite', s.movement_id::varchar, s.person_key, s.finess, coalesce(m.common_code, 'INCONNU'), s.entry_date,
+           s.exit_date,
+           case when s.origin is null then null else coalesce(p.common_code, 'INCONNU') end,
+           case when s.reason is null then null else coalesce(x.common_code, 'INCONNU') end, null
+    from ref_sqlite_stay s
+    left join base_sqlite__codes m on m.domain = 'mode' and m.vendor_code = s.care_mode
+    left join base_sqlite__codes p on p.domain = 'provenance' and p.vendor_code = s.origin
+    left join base_sqlite__codes x on x.domain = 'exit_motive' and x.vendor_code = s.reason
+)
+select * from mapped;
+
+-- accompagnements: a person's chain of stays in one ESMS, each next stay entering on the exit day of the
+-- previous one or the day after (AC-04)
+create or replace temp table ref_stay_acc as
+with ordered as (
+    select *, max(coalesce(exit_date, date '9999-12-31')) over (
+                  partition by person_key, finess order by entry_date, exit_date nulls last, stay_key
+                  rows between unbounded preceding and 1 preceding) as previous_exit
+    from ref_stay
+),
+flagged as (
+    select *, sum(case when previous_exit is null or entry_date > previous_exit + 1 then 1 else 0 end) over (
+                  partition by person_key, finess order by entry_date, exit_date nulls last, stay_key) as acc_no
+    from ordered
+)
+select * from flagged;
+
+create or replace temp table ref_acc as
+select person_key, finess, acc_no,
+       min(entry_date) as entry_date,
+       case when bool_or(exit_date is null) then null else max(exit_date) end as exit_date,
+       arg_min(mode, entry_date) as first_mode, arg_min(provenance, entry_date) as provenance,
+       arg_max(mode, coalesce(exit_date, date '9999-12-31')) as last_mode,
+       arg_max(exit_motive, coalesce(exit_date, date '9999-12-31')) as exit_motive
+from ref_stay_acc group by all;
+
+-- persons (AC-10: the latest delivery's values)
+create or replace temp table ref_person as
+select person_key, birth_date, main_deficiency, associated, protection from (
+    select person_key, birth_date, main_deficiency,
+           string_split(coalesce(associated_deficiencies, ''), '|') as associated, protection
+    from raw_pivot_persons
+    union all
+    select u.person_key, u.birth_date,
+           case when u.main_deficiency_label is null then 'NR' else coalesce(m.common_code, 'INCONNU') end,
+           (select list(coalesce(a.common_code, 'INCONNU')) from unnest(string_split(coalesce(u.associated_deficiency_labels, ''), '|')) t(l)
+            left join export_csv__codes a on a.domain = 'deficiency' and a.vendor_code = t.l where t.l <> ''),
+           u.protection
+    from (select * from raw_export_csv_usagers
+          qualify row_number() over (partition by person_key order by extraction_date desc, _line desc) = 1) u
+    left join export_csv__codes m on m.domain = 'deficiency' and m.vendor_code = u.main_deficiency_label
+    union all
+    select p.person_key, p.birth_date,
+           case when p.main_disability_code is null then 'NR' else coalesce(m.common_code, 'INCONNU') end,
+           (select list(coalesce(c.common_code, 'INCONNU')) from raw_base_sqlite_patient_disability pd
+            left join raw_base_sqlite_disability d on d.code = pd.disability_code and d._file_hash = pd._file_hash
+            left join base_sqlite__codes c on c.domain = 'deficiency' and c.vendor_code = d.label
+            where pd.person_key = p.person_key and pd._file_hash = p._file_hash),
+           p.protection
+    from raw_base_sqlite_patient p
+    left join raw_base_sqlite_disability d on d.code = p.main_disability_code and d._file_hash = p._file_hash
+    left join base_sqlite__codes m on m.domain = 'deficiency' and m.vendor_code = d.label
+    where p._file_hash in (select _file_hash from ref_sqlite_file)
+);
+
+-- ESMS × period: capacities and what the sheet gives (AC-19: yearly quantities spread by calendar days)
+create or replace temp table ref_act_period as
+select e.finess, e.category_code, p.period_type, p.year, p.month, p.period_start, p.period_end,
+       (datediff('day', p.period_start, p.period_end) + 1) / (datediff('day', make_date(p.year, 1, 1), make_date(p.year, 12, 31)) + 1) as share
+from ref_esms e join ref_periods p on p.year = e.year
+where e.finess in (select finess from ref_stay);
+
+create or replace temp table ref_sheet_mode as
+select s.finess, s.year, s.mode, m.mode_group, m.is_residential, m.is_day_mode, m.is_service,
+       s.places_autorisees, s.jours_ouverture, s.journees_financees, s.actes_finances, s.age_min, s.age_max,
+       s.places_habilitees_aide_sociale, s.beneficiaires_aide_sociale
+from raw_esms_caracterisation s join modes m on m.mode = s.mode;
+
+-- the stay that counts on a day (AC-29): the latest stay entered on or before it, in an accompagnement
+-- covering it (AC-03)
+create or replace temp table ref_at_end as
+select p.finess, p.period_type, p.year, p.month, p.period_end, s.person_key, s.mode, s.creton
+from ref_act_period p
+join ref_stay_acc s on s.finess = p.finess and s.entry_date <= p.period_end
+join ref_acc a on a.person_key = s.person_key and a.finess = s.finess and a.acc_no = s.acc_no
+              and a.entry_date <= p.period_end and (a.exit_date is null or a.exit_date > p.period_end)
+qualify row_number() over (partition by p.finess, p.period_type, p.year, p.month, s.person_key
+                           order by s.entry_date desc, s.stay_key desc) = 1;
+
+create or replace temp table ref_at_end_person as
+select e.*, r.birth_date, r.main_deficiency, r.associated, r.protection,
+       case when r.birth_date is null then null
+            else datediff('year', r.birth_date, e.period_end)
+                 - (strftime(e.period_end, '%m%d') < strftime(r.birth_date, '%m%d'))::int end as age
+from ref_at_end e left join ref_person r using (person_key);
+
+-- admissions and definitive exits of the period (AC-04, AC-25)
+create or replace temp table ref_moves as
+select p.finess, p.period_type, p.year, p.month, 'admission' as kind, a.first_mode as mode, a.provenance as code,
+       null::bigint as duration
+from ref_act_period p join ref_acc a on a.finess = p.finess and a.entry_date between p.period_start and p.period_end
+union all
+select p.finess, p.period_type, p.year, p.month, 'exit', a.last_mode, a.exit_motive, datediff('day', a.entry_date, a.exit_date)
+from ref_act_period p join ref_acc a on a.finess = p.finess and a.exit_date between p.period_start and p.period_end;
+
+-- absences [first day away, day of return) (AC-02), with their common motive
+create or replace temp table ref_absence as
+select s.person_key, s.finess, a.first_day, a.last_day + 1 as return_day, a.motive
+from raw_pivot_absences a join ref_stay s on s.family = 'pivot' and s.stay_key = a.stay_key
+union all
+select s.person_key, s.finess, a.first_day, a.last_day + 1, coalesce(m.common_code, 'INCONNU')
+from (select * from raw_export_csv_absences
+      qualify row_number() over (partition by stay_key, first_day order by extraction_date desc, _line desc) = 1) a
+join ref_stay s on s.family = 'export_csv' and s.stay_key = a.stay_key
+left join export_csv__codes m on m.domain = 'absence_motive' and m.vendor_code = a.motive_label
+union all
+-- base_sqlite: HOSP_OUT / LEAVE_OUT until the next HOSP_IN / LEAVE_IN; an open hospital leave ends at the
+-- discharge, else on 31/12 of the last year of the ESMS sheet (AC-37)
+select o.person_key, o.finess, o.movement_date,
+       coalesce(o.back_date,
+                (select min(d.movement_date) from ref_sqlite_event d where d.person_key = o.person_key
+                 and d.finess = o.finess and d.movement_type = 'DIS' and d.movement_date >= o.movement_date),
+                (select make_date(max(year), 12, 31) + 1 from raw_esms_caracterisation)),
+       coalesce(m.common_code, 'INCONNU')
+from (
+    select e.*, lead(case when movement_type in ('HOSP_IN', 'LEAVE_IN') then movement_date end) over w as back_date,
+           lead(movement_type) over w as next_type
+    from ref_sqlite_event e
+    where movement_type in ('HOSP_OUT', 'HOSP_IN', 'LEAVE_OUT', 'LEAVE_IN')
+    window w as (partition by person_key, finess, case when movement_type like 'HOSP%' then 'H' else 'L' end
+                 order by movement_date, movement_id)
+) o
+left join base_sqlite__codes m on m.domain = 'absence_motive' and m.vendor_code = o.movement_type
+where o.movement_type in ('HOSP_OUT', 'LEAVE_OUT');
+
+-- absence days inside a residential stay: one motive per person-day, hospitalisation first (AC-24)
+create or replace temp table ref_absence_day as
+with days as (
+    select a.person_key, a.finess, a.motive,
+           unnest(generate_series(a.first_day, a.return_day - 1, interval 1 day))::date as day
+    from ref_absence a where a.return_day > a.first_day
+)
+select d.person_key, d.finess, d.day, s.mode, d.motive, coalesce(am.is_hospitalisation, false) as is_hosp
+from days d
+join ref_stay s on s.person_key = d.person_key and s.finess = d.finess and s.entry_date <= d.day
+               and (s.exit_date is null or s.exit_date > d.day)
+join modes m on m.mode = s.mode and m.is_residential
+left join absence_motives am on am.code = d.motive
+qualify row_number() over (partition by d.person_key, d.finess, d.day
+                           order by coalesce(am.precedence, 99), s.entry_date desc) = 1;
+
+-- attended days of the day modes, with the mode of the stay covering the day
+create or replace temp table ref_attendance_day as
+select distinct s.person_key, s.finess, s.mode, a.day
+from (select s.person_key, s.finess, a.day from raw_pivot_attendance_days a
+      join ref_stay s on s.family = 'pivot' and s.stay_key = a.stay_key
+      union all
+      select s.person_key, s.finess, a.day from raw_export_csv_presences a
+      join ref_stay s on s.family = 'export_csv' and s.stay_key = a.stay_key
+      union all
+      select a.person_key, f.finess, a.day from raw_base_sqlite_attendance a
+      join raw_base_sqlite_facility f on f.facility_id = a.facility_id and f._file_hash = a._file_hash
+      where a._file_hash in (select _file_hash from ref_sqlite_file)) a
+join ref_stay s on s.person_key = a.person_key and s.finess = a.finess and s.entry_date <= a.day
+               and (s.exit_date is null or s.exit_date > a.day)
+join modes m on m.mode = s.mode and m.is_day_mode;
+
+-- acts with their common status (an unknown status is left out, AC-31)
+create or replace temp table ref_act as
+select a.finess, a.day, a.status from (
+    select s.finess, a.day, a.status from raw_pivot_acts a join ref_stay s on s.family = 'pivot' and s.stay_key = a.stay_key
+    union all
+    select s.finess, a.day, m.common_code from raw_export_csv_actes a
+    join ref_stay s on s.family = 'export_csv' and s.stay_key = a.stay_key
+    left join export_csv__codes m on m.domain = 'act_status' and m.vendor_code = a.status_label
+    union all
+    select f.finess, a.day, m.common_code from raw_base_sqlite_appointment a
+    join raw_base_sqlite_facility f on f.facility_id = a.facility_id and f._file_hash = a._file_hash
+    left join base_sqlite__codes m on m.domain = 'act_status' and m.vendor_code = a.status
+    where a._file_hash in (select _file_hash from ref_sqlite_file)
+) a where a.status in ('REALISE', 'ANNULE', 'ABSENT');
+
+-- days of the period per mode (AC-12): residential = covered − absent; day modes = attended; services =
+-- covered by the accompagnement (the day between a stay and its next-day continuation included)
+create or replace temp table ref_mode_days as
+with stay_range as (
+    select s.*, m.is_residential, m.is_service,
+           case when m.is_service then coalesce(lead(s.entry_date) over (
+                    partition by s.person_key, s.finess, s.acc_no order by s.entry_date, s.stay_key), s.exit_date)
+                else s.exit_date end as range_end
+    from ref_stay_acc s join modes m on m.mode = s.mode
+),
+covered as (
+    select p.finess, p.period_type, p.year, p.month, r.mode, r.is_residential, r.is_service,
+           sum(greatest(0, datediff('day', greatest(r.entry_date, p.period_start),
+                                     least(coalesce(r.range_end, date '9999-12-31'), p.period_end + 1)))) as days
+    from ref_act_period p join stay_range r on r.finess = p.finess
+    where r.is_residential or r.is_service
+    group by all
+),
+absent as (
+    select p.finess, p.period_type, p.year, p.month, a.mode, count(*) as days,
+           count(*) filter (where a.is_hosp) as hosp_days
+    from ref_act_period p join ref_absence_day a on a.finess = p.finess and a.day between p.period_start and p.period_end
+    group by all
+),
+attended as (
+    select p.finess, p.period_type, p.year, p.month, a.mode, count(*) as days
+    from ref_act_period p join ref_attendance_day a on a.finess = p.finess and a.day between p.period_start and p.period_end
+    group by all
+)
+select p.finess, p.period_type, p.year, p.month, m.mode, m.mode_group, m.is_residential,
+       case when m.is_residential then coalesce(c.days, 0) - coalesce(b.days, 0)
+            when m.is_day_mode then coalesce(t.days, 0)
+            else coalesce(c.days, 0) end as realised,
+       case when m.is_residential then coalesce(c.days, 0) end as covered,
+       case when m.is_residential then coalesce(b.days, 0) end as absent,
+       case when m.is_residential then coalesce(b.hosp_days, 0) end as hosp
+from ref_act_period p cross join modes m
+left join covered c on c.finess = p.finess and c.period_type = p.period_type and c.year = p.year and c.month = p.month and c.mode = m.mode
+left join absent b on b.finess = p.finess and b.period_type = p.period_type and b.year = p.year and b.month = p.month and b.mode = m.mode
+left join attended t on t.finess = p.finess and t.period_type = p.period_type and t.year = p.year and t.month = p.month and t.mode = m.mode;
+
+create or replace temp table ref_sheet as
+select finess, year,
+       sum(places_autorisees) as places_all,
+       sum(places_autorisees) filter (where mode <> 'AJ') as places_no_aj,
+       sum(places_autorisees) filter (where mode = 'AJ') as places_aj,
+       bool_or(mode = 'AJ') as has_aj,
+       bool_or(is_residential) as has_residential,
+       bool_or(age_min is not null or age_max is not null) as has_age_bounds,
+       sum(actes_finances) as actes_finances,
+       bool_or(actes_finances is not null) as has_actes,
+       bool_and(journees_financees is not null) as all_journees,
+       sum(journees_financees) as journees_financees,
+       sum(places_habilitees_aide_sociale) as places_habilitees,
+       sum(beneficiaires_aide_sociale) as beneficiaires
+from ref_sheet_mode group by all;
+
+create or replace temp table ref_activity as
+with base as (
+    select p.*, s.* exclude (finess, year), f.family,
+           p.category_code in ('182', '183', '186', '188', '189', '190', '192', '194', '195', '196') as is_children,
+           (select count(*) from ref_at_end e where e.finess = p.finess and e.period_type = p.period_type
+            and e.year = p.year and e.month = p.month) as persons
+    from ref_act_period p join ref_sheet s on s.finess = p.finess and s.year = p.year cross join ref_family f
+),
+moves as (
+    select finess, period_type, year, month,
+           count(*) filter (where kind = 'admission') as admissions,
+           count(*) filter (where kind = 'exit') as exits,
+           count(*) filter (where kind = 'admission' and mode <> 'AJ') as admissions_no_aj,
+           count(*) filter (where kind = 'exit' and mode <> 'AJ') as exits_no_aj,
+           count(*) filter (where kind = 'exit' and mode not in ('HT', 'AJ')) as exits_los,
+           sum(duration) filter (where kind = 'exit' and mode not in ('HT', 'AJ')) as duration_los
+    from ref_moves group by all
+),
+derogation as (   -- AC-07: age outside the bounds of the sheet row of the mode on the last day
+    select e.finess, e.period_type, e.year, e.month,
+           count(*) filter (where e.age < m.age_min or e.age > m.age_max) as derogations,
+           count(*) filter (where (e.age < m.age_min or e.age > m.age_max) and e.creton) as creton
+    from ref_at_end_person e
+    join ref_sheet_mode m on m.finess = e.finess and m.year = e.year and m.mode = e.mode
+    group by all
+),
+days as (
+    select finess, period_type, year, month,
+           sum(realised) as realised, sum(covered) as covered, sum(absent) as absent, sum(hosp) as hosp
+    from ref_mode_days group by all
+),
+acts as (
+    select p.finess, p.period_type, p.year, p.month,
+           count(*) filter (where a.status = 'REALISE') as done, count(*) as programmed
+    from ref_act_period p join ref_act a on a.finess = p.finess and a.day between p.period_start and p.period_end
+    group by all
+),
+rows_ as (
+    select b.*, 'A1-01' as code, k.breakdown, case when k.breakdown is null then coalesce(d.derogations, 0) else coalesce(d.creton, 0) end as num,
+           b.persons as den,
+           case when not b.has_age_bounds or (k.breakdown = 'creton' and not b.is_children) then 'not_applicable'
+                when k.breakdown = 'creton' and b.family = 'classeur_xlsx' then 'not_available' end as forced
+    from base b cross join (values (null), ('creton')) k(breakdown)
+    left join derogation d using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-02', c.class_label,
+           (select count(*) from ref_at_end_person e where e.finess = b.finess and e.period_type = b.period_type
+            and e.year = b.year and e.month = b.month
+            and (case when c.age_min is null then e.age is null else e.age between c.age_min and coalesce(c.age_max, 999) end)),
+           b.persons, null
+    from base b cross join person_age_classes c
+    union all
+    select b.*, 'A1-06', 'principale:' || f.code,
+           (select count(*) from ref_at_end_person e where e.finess = b.finess and e.period_type = b.period_type
+            and e.year = b.year and e.month = b.month and coalesce(e.main_deficiency, 'NR') = f.code),
+           b.persons,
+           case when b.category_code not in ('182', '183', '186', '188', '189', '190', '192', '194', '195', '196', '246',
+                '249', '252', '253', '255', '382', '437', '445', '446', '448', '449') then 'not_applicable' end
+    from base b cross join deficiencies f where f.can_be_principal
+    union all
+    select b.*, 'A1-06', 'associee:' || f.code,
+           (select count(*) from ref_at_end_person e where e.finess = b.finess and e.period_type = b.period_type
+            and e.year = b.year and e.month = b.month
+            and list_contains(e.associated, f.code) and f.code is distinct from e.main_deficiency),
+           b.persons,
+           case when b.category_code not in ('182', '183', '186', '188', '189', '190', '192', '194', '195', '196', '246',
+                '249', '252', '253', '255', '382', '437', '445', '446', '448', '449') then 'not_applicable' end
+    from base b cross join deficiencies f where f.can_be_associated
+    union all
+    select b.*, 'A1-07', null, coalesce(m.duration_los, 0), coalesce(m.exits_los, 0), null
+    from base b left join moves m using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-08', null,
+           (select count(*) from ref_at_end_person e where e.finess = b.finess and e.period_type = b.period_type
+            and e.year = b.year and e.month = b.month and e.protection),
+           b.persons, null
+    from base b
+    union all
+    select b.*, 'A1-09', null, b.beneficiaires, b.places_habilitees,
+           case when b.places_habilitees is null then 'not_applicable'
+                when b.month <> 12 and b.month <> 0 or b.beneficiaires is null then 'missing_input' end
+    from base b
+    union all
+    select b.*, 'A1-10', c.code,
+           (select count(*) from ref_moves v where v.finess = b.finess and v.period_type = b.period_type
+            and v.year = b.year and v.month = b.month and v.kind = 'admission'
+            and (case when v.code in ('DOM', 'SAN', 'MS') then v.code else 'INC' end) = c.code),
+           coalesce(m.admissions, 0), null
+    from base b cross join provenances c left join moves m using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-11', c.code,
+           (select count(*) from ref_moves v where v.finess = b.finess and v.period_type = b.period_type
+            and v.year = b.year and v.month = b.month and v.kind = 'exit'
+            and (case when v.code in ('DC', 'HOSP', 'DOM', 'REOR') then v.code else 'INC' end) = c.code),
+           coalesce(m.exits, 0), null
+    from base b cross join exit_motives c left join moves m using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-12', null, d.hosp, d.covered, case when not b.has_residential then 'not_applicable' end
+    from base b left join days d using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-13', null,
+           case when b.has_actes then coalesce(a.done, 0) else d.realised end,
+           case when b.has_actes then b.actes_finances * b.share else b.journees_financees * b.share end,
+           case when b.category_code not in ('182', '183', '186', '188', '192', '194', '195', '196', '209', '246', '249',
+                '252', '253', '255', '354', '382', '437', '445', '446', '448', '449', '500') then 'not_applicable'
+                when b.family = 'classeur_xlsx' and b.has_actes then 'not_available'
+                when not b.has_actes and not b.all_journees then 'missing_input' end
+    from base b left join days d using (finess, period_type, year, month) left join acts a using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-14', null, coalesce(a.done, 0), b.actes_finances * b.share,
+           case when b.category_code not in ('189', '190') then 'not_applicable'
+                when b.family = 'classeur_xlsx' then 'not_available'
+                when b.actes_finances is null then 'missing_input' end
+    from base b left join acts a using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-15', g.mode_group,
+           (select sum(realised) from ref_mode_days d where d.finess = b.finess and d.period_type = b.period_type
+            and d.year = b.year and d.month = b.month and d.mode_group = g.mode_group),
+           (select sum(m.places_autorisees * m.jours_ouverture) from ref_sheet_mode m where m.finess = b.finess
+            and m.year = b.year and m.mode_group = g.mode_group) * b.share,
+           case when not exists (select 1 from ref_sheet_mode m where m.finess = b.finess and m.year = b.year
+                                 and m.mode_group = g.mode_group) then 'not_applicable' end
+    from base b cross join (select distinct mode_group from modes where mode_group is not null) g
+    union all
+    select b.*, 'A1-16', null, d.absent,
+           (select count(distinct a.person_key) from ref_absence_day a where a.finess = b.finess
+            and a.day between b.period_start and b.period_end),
+           case when not b.has_residential then 'not_applicable' end
+    from base b left join days d using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-17', null, coalesce(a.programmed - a.done, 0), coalesce(a.programmed, 0),
+           case when not b.has_actes then 'not_applicable' when b.family = 'classeur_xlsx' then 'not_available' end
+    from base b left join acts a using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-18', null, b.persons + coalesce(m.exits, 0), null, null
+    from base b left join moves m using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-19', null, coalesce(m.admissions, 0), b.places_all, null
+    from base b left join moves m using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-20', null, (coalesce(m.admissions_no_aj, 0) + coalesce(m.exits_no_aj, 0)) / 2, b.places_no_aj, null
+    from base b left join moves m using (finess, period_type, year, month)
+    union all
+    select b.*, 'A1-21', null,
+           (select count(distinct s.person_key) from ref_stay s where s.finess = b.finess and s.mode = 'AJ'
+            and s.entry_date <= b.period_end and (s.exit_date is null or s.exit_date > b.period_end))
+           + (select count(*) from ref_stay s where s.finess = b.finess and s.mode = 'AJ'
+              and s.exit_date between b.period_start and b.period_end),
+           b.places_aj, case when not b.has_aj then 'not_applicable' end
+    from base b
+)
+select finess, category_code, period_type, year, nullif(month, 0) as month, code as indicator_code, breakdown,
+       case when status = 'ok' then num end as numerator,
+       case when status = 'ok' then den end as denominator,
+       case when status = 'ok' then case when code = 'A1-18' then num else num / den end end as value,
+       status
+from (
+    select *,
+           case when forced is not null then forced
+                when code <> 'A1-18' and (den is null or den = 0) then 'not_applicable'
+                else 'ok' end as status
+    from rows_
+)
+where family in ('pivot', 'export_csv', 'base_sqlite');
+
+-- ---------------------------------------------------------------------------------------------------
 -- Result
 -- ---------------------------------------------------------------------------------------------------
 create or replace table reference_indicator_values as
@@ -505,5 +960,7 @@ from (
     select * from ref_finance
     union all by name
     select * from ref_hr
+    union all by name
+    select * from ref_activity
 ) v
 left join indicator_catalogue c on c.code = v.indicator_code;
