@@ -498,8 +498,6 @@ from (
 -- Activity (A1). Prelude: each family's raw tables normalised to stays, absences, attended days, acts,
 -- persons and evaluations with the common codes (the families' code lists are the shared mapping seeds).
 -- A family does not carry: Creton and acts (classeur_xlsx), PATHOS (export_csv) — AC-21.
--- Only the event and period families are covered here (pivot, export_csv, base_sqlite); classeur_xlsx
--- (billed counts) is not.
 -- ---------------------------------------------------------------------------------------------------
 create or replace temp table ref_family as select any_value(activity_family) as family from cfg_association;
 
@@ -531,6 +529,48 @@ select person_key, finess, care_mode, movement_date as entry_date,
        case when next_type = 'DIS' then next_reason end as reason, movement_id
 from adm_dis where movement_type = 'ADM';
 
+-- classeur_xlsx (AC-22, AC-36): a re-delivered month replaces that month; stays are an E movement and the
+-- next S of the person in the ESMS (a mode change is an S and an E on the same day), or a billed stay whose
+-- entry precedes the first workbook
+create or replace temp table ref_xlsx_file as
+select workbook_month, _file_hash from (
+    select distinct j.workbook_month, j._file_hash, l.load_id from (
+        select workbook_month, _file_hash from raw_classeur_xlsx_journees
+        union all select workbook_month, _file_hash from raw_classeur_xlsx_mouvements
+        union all select workbook_month, _file_hash from raw_classeur_xlsx_residents
+        union all select workbook_month, _file_hash from raw_classeur_xlsx_evaluations) j
+    join load_log l on l.file_hash = j._file_hash
+)
+qualify row_number() over (partition by workbook_month order by load_id desc) = 1;
+
+create or replace temp table ref_xlsx_stay as
+with moves as (
+    select m.* from raw_classeur_xlsx_mouvements m where m._file_hash in (select _file_hash from ref_xlsx_file)
+),
+billed_only as (
+    select distinct j.person_key, j.finess, 'E' as movement_type, j.entry_date as movement_date, j.mode_code,
+           null as provenance_code, null as exit_motive_code
+    from raw_classeur_xlsx_journees j
+    where j._file_hash in (select _file_hash from ref_xlsx_file)
+      and not exists (select 1 from moves m where m.person_key = j.person_key and m.finess = j.finess
+                      and m.movement_type = 'E' and m.movement_date = j.entry_date)
+),
+events as (
+    select person_key, finess, movement_type, movement_date, mode_code, provenance_code, exit_motive_code from moves
+    union all
+    select * from billed_only
+),
+paired as (
+    select *, lead(movement_type) over w as next_type, lead(movement_date) over w as next_date,
+           lead(exit_motive_code) over w as next_motive
+    from events
+    window w as (partition by person_key, finess order by movement_date, movement_type = 'E')
+)
+select person_key, finess, mode_code, movement_date as entry_date,
+       case when next_type = 'S' then next_date end as exit_date, provenance_code,
+       case when next_type = 'S' then next_motive end as exit_motive_code
+from paired where movement_type = 'E';
+
 create or replace temp table ref_stay as
 with mapped as (
     select 'pivot' as family, stay_key, person_key, finess, mode, entry_date, exit_date, provenance,
@@ -553,6 +593,15 @@ with mapped as (
     left join base_sqlite__codes m on m.domain = 'mode' and m.vendor_code = s.care_mode
     left join base_sqlite__codes p on p.domain = 'provenance' and p.vendor_code = s.origin
     left join base_sqlite__codes x on x.domain = 'exit_motive' and x.vendor_code = s.reason
+    union all
+    select 'classeur_xlsx', s.person_key || '|' || s.finess || '|' || s.entry_date, s.person_key, s.finess,
+           coalesce(m.common_code, 'INCONNU'), s.entry_date, s.exit_date,
+           case when s.provenance_code is null then null else coalesce(p.common_code, 'INCONNU') end,
+           case when s.exit_motive_code is null then null else coalesce(x.common_code, 'INCONNU') end, null
+    from ref_xlsx_stay s
+    left join classeur_xlsx__codes m on m.domain = 'mode' and m.vendor_code = s.mode_code
+    left join classeur_xlsx__codes p on p.domain = 'provenance' and p.vendor_code = s.provenance_code
+    left join classeur_xlsx__codes x on x.domain = 'exit_motive' and x.vendor_code = s.exit_motive_code
 )
 select * from mapped;
 
@@ -608,7 +657,31 @@ select person_key, birth_date, main_deficiency, associated, protection from (
     left join raw_base_sqlite_disability d on d.code = p.main_disability_code and d._file_hash = p._file_hash
     left join base_sqlite__codes m on m.domain = 'deficiency' and m.vendor_code = d.label
     where p._file_hash in (select _file_hash from ref_sqlite_file)
+    union all
+    select r.person_key, r.birth_date,
+           case when r.main_deficiency_code is null then 'NR' else coalesce(m.common_code, 'INCONNU') end,
+           (select list(coalesce(a.common_code, 'INCONNU')) from unnest(string_split(coalesce(r.associated_deficiency_codes, ''), ',')) t(c)
+            left join classeur_xlsx__codes a on a.domain = 'deficiency' and a.vendor_code = trim(t.c) where trim(t.c) <> ''),
+           r.protection
+    from (select * from raw_classeur_xlsx_residents where _file_hash in (select _file_hash from ref_xlsx_file)
+          qualify row_number() over (partition by person_key order by workbook_month desc, _line desc) = 1) r
+    left join classeur_xlsx__codes m on m.domain = 'deficiency' and m.vendor_code = r.main_deficiency_code
 );
+
+-- dated evaluations (an undated GIR is not one, AC-08)
+create or replace temp table ref_evaluation as
+select person_key, assessed_on, gir, pathos_points from raw_pivot_assessments
+union all
+select person_key, gir_assessed_on, gir, null from (
+    select * from raw_export_csv_usagers
+    qualify row_number() over (partition by person_key order by extraction_date desc, _line desc) = 1)
+where gir_assessed_on is not null
+union all
+select person_key, assessed_on, gir, pathos_points from raw_base_sqlite_dependency_assessment
+where _file_hash in (select _file_hash from ref_sqlite_file)
+union all
+select distinct person_key, assessed_on, gir, pathos_points from raw_classeur_xlsx_evaluations
+where _file_hash in (select _file_hash from ref_xlsx_file);
 
 -- ESMS × period: capacities and what the sheet gives (AC-19: yearly quantities spread by calendar days)
 create or replace temp table ref_act_period as
@@ -620,8 +693,10 @@ where e.finess in (select finess from ref_stay);
 create or replace temp table ref_sheet_mode as
 select s.finess, s.year, s.mode, m.mode_group, m.is_residential, m.is_day_mode, m.is_service,
        s.places_autorisees, s.jours_ouverture, s.journees_financees, s.actes_finances, s.age_min, s.age_max,
-       s.places_habilitees_aide_sociale, s.beneficiaires_aide_sociale
+       s.places_habilitees_aide_sociale, s.beneficiaires_aide_sociale, s.gmp_valide, s.pmp_valide
 from raw_esms_caracterisation s join modes m on m.mode = s.mode;
+
+
 
 -- the stay that counts on a day (AC-29): the latest stay entered on or before it, in an accompagnement
 -- covering it (AC-03)
@@ -640,6 +715,16 @@ select e.*, r.birth_date, r.main_deficiency, r.associated, r.protection,
             else datediff('year', r.birth_date, e.period_end)
                  - (strftime(e.period_end, '%m%d') < strftime(r.birth_date, '%m%d'))::int end as age
 from ref_at_end e left join ref_person r using (person_key);
+
+-- persons in hébergement (HP, HT) on the last day, with the GIR of their latest dated evaluation and the
+-- points of their latest evaluation that has points (AC-08)
+create or replace temp table ref_housed as
+select e.finess, e.period_type, e.year, e.month, e.person_key,
+       (select v.gir from ref_evaluation v where v.person_key = e.person_key and v.assessed_on <= e.period_end
+        and v.gir is not null order by v.assessed_on desc limit 1) as gir,
+       (select v.pathos_points from ref_evaluation v where v.person_key = e.person_key and v.assessed_on <= e.period_end
+        and v.pathos_points is not null order by v.assessed_on desc limit 1) as pathos_points
+from ref_at_end e where e.mode in ('HP', 'HT');
 
 -- admissions and definitive exits of the period (AC-04, AC-25)
 create or replace temp table ref_moves as
@@ -742,7 +827,7 @@ covered as (
            sum(greatest(0, datediff('day', greatest(r.entry_date, p.period_start),
                                      least(coalesce(r.range_end, date '9999-12-31'), p.period_end + 1)))) as days
     from ref_act_period p join stay_range r on r.finess = p.finess
-    where r.is_residential or r.is_service
+    where (r.is_residential or r.is_service) and r.family <> 'classeur_xlsx'   -- billed days instead (AC-36)
     group by all
 ),
 absent as (
@@ -755,15 +840,25 @@ attended as (
     select p.finess, p.period_type, p.year, p.month, a.mode, count(*) as days
     from ref_act_period p join ref_attendance_day a on a.finess = p.finess and a.day between p.period_start and p.period_end
     group by all
+),
+billed as (   -- classeur_xlsx: the billed days of the months of the period
+    select p.finess, p.period_type, p.year, p.month, j.mode_code as mode, sum(j.present_days) as present,
+           sum(j.absent_hospital_days) as hosp, sum(j.absent_hospital_days + j.absent_other_days) as absent
+    from ref_act_period p
+    join raw_classeur_xlsx_journees j on j.finess = p.finess and j.workbook_month between p.period_start and p.period_end
+    where j._file_hash in (select _file_hash from ref_xlsx_file)
+    group by all
 )
 select p.finess, p.period_type, p.year, p.month, m.mode, m.mode_group, m.is_residential,
+       coalesce(x.present, 0) +
        case when m.is_residential then coalesce(c.days, 0) - coalesce(b.days, 0)
             when m.is_day_mode then coalesce(t.days, 0)
             else coalesce(c.days, 0) end as realised,
-       case when m.is_residential then coalesce(c.days, 0) end as covered,
-       case when m.is_residential then coalesce(b.days, 0) end as absent,
-       case when m.is_residential then coalesce(b.hosp_days, 0) end as hosp
+       case when m.is_residential then coalesce(c.days, 0) + coalesce(x.present, 0) + coalesce(x.absent, 0) end as covered,
+       case when m.is_residential then coalesce(b.days, 0) + coalesce(x.absent, 0) end as absent,
+       case when m.is_residential then coalesce(b.hosp_days, 0) + coalesce(x.hosp, 0) end as hosp
 from ref_act_period p cross join modes m
+left join billed x on x.finess = p.finess and x.period_type = p.period_type and x.year = p.year and x.month = p.month and x.mode = m.mode
 left join covered c on c.finess = p.finess and c.period_type = p.period_type and c.year = p.year and c.month = p.month and c.mode = m.mode
 left join absent b on b.finess = p.finess and b.period_type = p.period_type and b.year = p.year and b.month = p.month and b.mode = m.mode
 left join attended t on t.finess = p.finess and t.period_type = p.period_type and t.year = p.year and t.month = p.month and t.mode = m.mode;
@@ -781,7 +876,8 @@ select finess, year,
        bool_and(journees_financees is not null) as all_journees,
        sum(journees_financees) as journees_financees,
        sum(places_habilitees_aide_sociale) as places_habilitees,
-       sum(beneficiaires_aide_sociale) as beneficiaires
+       sum(beneficiaires_aide_sociale) as beneficiaires,
+       max(gmp_valide) as gmp_valide, max(pmp_valide) as pmp_valide
 from ref_sheet_mode group by all;
 
 create or replace temp table ref_activity as
@@ -835,6 +931,24 @@ rows_ as (
             and (case when c.age_min is null then e.age is null else e.age between c.age_min and coalesce(c.age_max, 999) end)),
            b.persons, null
     from base b cross join person_age_classes c
+    union all
+    select b.*, 'A1-03', g.gir::varchar,
+           count(*) filter (where h.gir = g.gir), count(h.gir), null
+    from base b cross join gir_weights g left join ref_housed h using (finess, period_type, year, month)
+    group by all
+    union all
+    select b.*, 'A1-04', null, sum(w.weight), count(h.gir), null
+    from base b left join ref_housed h using (finess, period_type, year, month)
+    left join gir_weights w on w.gir = h.gir
+    group by all
+    union all
+    select b.*, 'A1-05', null, sum(h.pathos_points), count(h.pathos_points),
+           case when b.family = 'export_csv' then 'not_available' end
+    from base b left join ref_housed h using (finess, period_type, year, month)
+    group by all
+    union all
+    select b.*, k.code, 'valide', k.declared, null, case when k.declared is null then 'missing_input' end
+    from base b cross join lateral (values ('A1-04', b.gmp_valide), ('A1-05', b.pmp_valide)) k(code, declared)
     union all
     select b.*, 'A1-06', 'principale:' || f.code,
            (select count(*) from ref_at_end_person e where e.finess = b.finess and e.period_type = b.period_type
@@ -909,8 +1023,14 @@ rows_ as (
     from base b cross join (select distinct mode_group from modes where mode_group is not null) g
     union all
     select b.*, 'A1-16', null, d.absent,
-           (select count(distinct a.person_key) from ref_absence_day a where a.finess = b.finess
-            and a.day between b.period_start and b.period_end),
+           (select count(distinct person_key) from (
+                select a.person_key from ref_absence_day a where a.finess = b.finess
+                   and a.day between b.period_start and b.period_end
+                union all
+                select j.person_key from raw_classeur_xlsx_journees j join modes m on m.mode = j.mode_code
+                where m.is_residential and j.finess = b.finess and j.workbook_month between b.period_start and b.period_end
+                  and j.absent_hospital_days + j.absent_other_days > 0
+                  and j._file_hash in (select _file_hash from ref_xlsx_file))),
            case when not b.has_residential then 'not_applicable' end
     from base b left join days d using (finess, period_type, year, month)
     union all
@@ -938,16 +1058,17 @@ rows_ as (
 select finess, category_code, period_type, year, nullif(month, 0) as month, code as indicator_code, breakdown,
        case when status = 'ok' then num end as numerator,
        case when status = 'ok' then den end as denominator,
-       case when status = 'ok' then case when code = 'A1-18' then num else num / den end end as value,
+       case when status = 'ok' then case when code = 'A1-18' or breakdown = 'valide' then num else num / den end end as value,
        status
 from (
     select *,
-           case when forced is not null then forced
+           case when code in ('A1-03', 'A1-04', 'A1-05') and category_code <> '500' then 'not_applicable'
+                when forced is not null then forced
+                when breakdown = 'valide' then 'ok'
                 when code <> 'A1-18' and (den is null or den = 0) then 'not_applicable'
                 else 'ok' end as status
     from rows_
-)
-where family in ('pivot', 'export_csv', 'base_sqlite');
+);
 
 -- ---------------------------------------------------------------------------------------------------
 -- Result
