@@ -571,7 +571,7 @@ select person_key, finess, mode_code, movement_date as entry_date,
        case when next_type = 'S' then next_motive end as exit_motive_code
 from paired where movement_type = 'E';
 
-create or replace temp table ref_stay as
+create or replace temp table ref_stay_all as
 with mapped as (
     select 'pivot' as family, stay_key, person_key, finess, mode, entry_date, exit_date, provenance,
            exit_motive, creton
@@ -604,6 +604,16 @@ with mapped as (
     left join classeur_xlsx__codes x on x.domain = 'exit_motive' and x.vendor_code = s.exit_motive_code
 )
 select * from mapped;
+
+-- AC-34: a stay starting before the end of an earlier stay of the person in the ESMS is set aside
+create or replace temp table ref_stay as
+select * exclude (earlier_exit) from (
+    select *, max(coalesce(exit_date, date '9999-12-31')) over (
+                  partition by person_key, finess order by entry_date, exit_date nulls last, stay_key
+                  rows between unbounded preceding and 1 preceding) as earlier_exit
+    from ref_stay_all
+)
+where earlier_exit is null or entry_date >= earlier_exit;
 
 -- accompagnements: a person's chain of stays in one ESMS, each next stay entering on the exit day of the
 -- previous one or the day after (AC-04)
