@@ -927,6 +927,30 @@ acts as (
     from ref_act_period p join ref_act a on a.finess = p.finess and a.day between p.period_start and p.period_end
     group by all
 ),
+classes as (   -- persons on the last day per age class, déficience and protection
+    select e.finess, e.period_type, e.year, e.month, 'age' as kind, c.class_label as class, count(*) as n
+    from ref_at_end_person e
+    join person_age_classes c
+      on case when c.age_min is null then e.age is null else e.age between c.age_min and coalesce(c.age_max, 999) end
+    group by all
+    union all
+    select finess, period_type, year, month, 'principale', coalesce(main_deficiency, 'NR'), count(*)
+    from ref_at_end_person group by all
+    union all
+    select finess, period_type, year, month, 'associee', code, count(*)
+    from (select distinct e.finess, e.period_type, e.year, e.month, e.person_key, a.code
+          from ref_at_end_person e, unnest(e.associated) a(code)
+          where a.code is distinct from e.main_deficiency)
+    group by all
+    union all
+    select finess, period_type, year, month, 'protection', 'oui', count(*) filter (where protection)
+    from ref_at_end_person group by all
+    union all
+    select finess, period_type, year, month, kind,
+           case when kind = 'admission' then (case when code in ('DOM', 'SAN', 'MS') then code else 'INC' end)
+                else (case when code in ('DC', 'HOSP', 'DOM', 'REOR') then code else 'INC' end) end, count(*)
+    from ref_moves group by all
+),
 rows_ as (
     select b.*, 'A1-01' as code, k.breakdown, case when k.breakdown is null then coalesce(d.derogations, 0) else coalesce(d.creton, 0) end as num,
            b.persons as den,
@@ -935,12 +959,10 @@ rows_ as (
     from base b cross join (values (null), ('creton')) k(breakdown)
     left join derogation d using (finess, period_type, year, month)
     union all
-    select b.*, 'A1-02', c.class_label,
-           (select count(*) from ref_at_end_person e where e.finess = b.finess and e.period_type = b.period_type
-            and e.year = b.year and e.month = b.month
-            and (case when c.age_min is null then e.age is null else e.age between c.age_min and coalesce(c.age_max, 999) end)),
-           b.persons, null
+    select b.*, 'A1-02', c.class_label, coalesce(n.n, 0), b.persons, null
     from base b cross join person_age_classes c
+    left join classes n on n.finess = b.finess and n.period_type = b.period_type and n.year = b.year
+                       and n.month = b.month and n.kind = 'age' and n.class = c.class_label
     union all
     select b.*, 'A1-03', g.gir::varchar,
            count(*) filter (where h.gir = g.gir), count(h.gir), null
@@ -960,50 +982,37 @@ rows_ as (
     select b.*, k.code, 'valide', k.declared, null, case when k.declared is null then 'missing_input' end
     from base b cross join lateral (values ('A1-04', b.gmp_valide), ('A1-05', b.pmp_valide)) k(code, declared)
     union all
-    select b.*, 'A1-06', 'principale:' || f.code,
-           (select count(*) from ref_at_end_person e where e.finess = b.finess and e.period_type = b.period_type
-            and e.year = b.year and e.month = b.month and coalesce(e.main_deficiency, 'NR') = f.code),
-           b.persons,
+    select b.*, 'A1-06', k.kind || ':' || f.code, coalesce(n.n, 0), b.persons,
            case when b.category_code not in ('182', '183', '186', '188', '189', '190', '192', '194', '195', '196', '246',
                 '249', '252', '253', '255', '382', '437', '445', '446', '448', '449') then 'not_applicable' end
-    from base b cross join deficiencies f where f.can_be_principal
-    union all
-    select b.*, 'A1-06', 'associee:' || f.code,
-           (select count(*) from ref_at_end_person e where e.finess = b.finess and e.period_type = b.period_type
-            and e.year = b.year and e.month = b.month
-            and list_contains(e.associated, f.code) and f.code is distinct from e.main_deficiency),
-           b.persons,
-           case when b.category_code not in ('182', '183', '186', '188', '189', '190', '192', '194', '195', '196', '246',
-                '249', '252', '253', '255', '382', '437', '445', '446', '448', '449') then 'not_applicable' end
-    from base b cross join deficiencies f where f.can_be_associated
+    from base b
+    cross join (values ('principale'), ('associee')) k(kind)
+    join deficiencies f on (k.kind = 'principale' and f.can_be_principal) or (k.kind = 'associee' and f.can_be_associated)
+    left join classes n on n.finess = b.finess and n.period_type = b.period_type and n.year = b.year
+                       and n.month = b.month and n.kind = k.kind and n.class = f.code
     union all
     select b.*, 'A1-07', null, coalesce(m.duration_los, 0), coalesce(m.exits_los, 0), null
     from base b left join moves m using (finess, period_type, year, month)
     union all
-    select b.*, 'A1-08', null,
-           (select count(*) from ref_at_end_person e where e.finess = b.finess and e.period_type = b.period_type
-            and e.year = b.year and e.month = b.month and e.protection),
-           b.persons, null
+    select b.*, 'A1-08', null, coalesce(n.n, 0), b.persons, null
     from base b
+    left join classes n on n.finess = b.finess and n.period_type = b.period_type and n.year = b.year
+                       and n.month = b.month and n.kind = 'protection'
     union all
     select b.*, 'A1-09', null, b.beneficiaires, b.places_habilitees,
            case when b.places_habilitees is null then 'not_applicable'
                 when b.month <> 12 and b.month <> 0 or b.beneficiaires is null then 'missing_input' end
     from base b
     union all
-    select b.*, 'A1-10', c.code,
-           (select count(*) from ref_moves v where v.finess = b.finess and v.period_type = b.period_type
-            and v.year = b.year and v.month = b.month and v.kind = 'admission'
-            and (case when v.code in ('DOM', 'SAN', 'MS') then v.code else 'INC' end) = c.code),
-           coalesce(m.admissions, 0), null
-    from base b cross join provenances c left join moves m using (finess, period_type, year, month)
-    union all
-    select b.*, 'A1-11', c.code,
-           (select count(*) from ref_moves v where v.finess = b.finess and v.period_type = b.period_type
-            and v.year = b.year and v.month = b.month and v.kind = 'exit'
-            and (case when v.code in ('DC', 'HOSP', 'DOM', 'REOR') then v.code else 'INC' end) = c.code),
-           coalesce(m.exits, 0), null
-    from base b cross join exit_motives c left join moves m using (finess, period_type, year, month)
+    select b.*, k.code, c.code, coalesce(n.n, 0),
+           coalesce(case k.kind when 'admission' then m.admissions else m.exits end, 0), null
+    from base b
+    cross join (values ('A1-10', 'admission'), ('A1-11', 'exit')) k(code, kind)
+    join (select 'admission' as kind, code from provenances union all select 'exit', code from exit_motives) c
+      on c.kind = k.kind
+    left join moves m using (finess, period_type, year, month)
+    left join classes n on n.finess = b.finess and n.period_type = b.period_type and n.year = b.year
+                       and n.month = b.month and n.kind = k.kind and n.class = c.code
     union all
     select b.*, 'A1-12', null, d.hosp, d.covered, case when not b.has_residential then 'not_applicable' end
     from base b left join days d using (finess, period_type, year, month)
