@@ -295,14 +295,17 @@ active as (
       on c.start_date <= last_day(m.month_start) and (c.end_date is null or c.end_date >= m.month_start)
 )
 select a.siret, a.individual_key, a.contract_number, a.start_date, a.finess, a.month_start,
-       (select cm.ratio from ref_contract_month cm
-        where cm.siret = a.siret and cm.individual_key = a.individual_key and cm.contract_number = a.contract_number
-          and cm.start_date = a.start_date
-        order by (cm.declared_month > a.month_start), abs(datediff('day', cm.declared_month, a.month_start))
-        limit 1) as ratio,
+       coalesce(cm.ratio, first.ratio) as ratio,
        datediff('day', a.d0, a.d1) + 1 as active_days,
        day(last_day(a.month_start)) as month_days
-from active a;
+from active a
+asof left join ref_contract_month cm
+  on cm.siret = a.siret and cm.individual_key = a.individual_key and cm.contract_number = a.contract_number
+ and cm.start_date = a.start_date and cm.declared_month <= a.month_start
+left join (select siret, individual_key, contract_number, start_date, arg_min(ratio, declared_month) as ratio
+           from ref_contract_month group by all) first
+  on first.siret = a.siret and first.individual_key = a.individual_key and first.contract_number = a.contract_number
+ and first.start_date = a.start_date;
 
 -- ETP at a day: the ratio of the contracts active that day (RH-05, RH-06 snapshot)
 create or replace temp table ref_hr_stock as
@@ -445,27 +448,28 @@ rows_ as (
            'flow', null, 1.0
     from ref_hr_coverage v
     union all
-    select v.*, 'A2-07', f.function_code, coalesce((select sum(h.etp) from ref_hr_stock h where h.finess = v.finess
-               and h.period_type = v.period_type and h.year = v.year and h.month = v.month
-               and (f.function_code is null or h.function_group = f.function_code)), 0), s.etp, 'stock', null, 1.0
+    select v.*, 'A2-07', f.function_code, coalesce(case when f.function_code is null then s.etp else h.etp end, 0),
+           s.etp, 'stock', null, 1.0
     from ref_hr_coverage v
     cross join (select function_code from staff_functions where parent_code is null union all select null) f
     left join stock s using (finess, period_type, year, month)
+    left join (select finess, period_type, year, month, function_group, sum(etp) as etp from ref_hr_stock group by all) h
+           on h.finess = v.finess and h.period_type = v.period_type and h.year = v.year and h.month = v.month
+          and h.function_group = f.function_code
     union all
-    select v.*, 'A2-08', k.class_label,
-           (select count(*) from ref_hr_persons h where h.finess = v.finess and h.period_type = v.period_type
-            and h.year = v.year and h.month = v.month
-            and h.age between k.age_min and coalesce(k.age_max, 999)),
-           (select count(*) from ref_hr_persons h where h.finess = v.finess and h.period_type = v.period_type
-            and h.year = v.year and h.month = v.month), 'stock', null, 1.0
-    from ref_hr_coverage v cross join staff_age_classes k
-    union all
-    select v.*, 'A2-08', 'non renseigné',
-           (select count(*) from ref_hr_persons h where h.finess = v.finess and h.period_type = v.period_type
-            and h.year = v.year and h.month = v.month and h.age is null),
-           (select count(*) from ref_hr_persons h where h.finess = v.finess and h.period_type = v.period_type
-            and h.year = v.year and h.month = v.month), 'stock', null, 1.0
+    select v.*, 'A2-08', k.class_label, coalesce(a.n, 0), coalesce(t.n, 0), 'stock', null, 1.0
     from ref_hr_coverage v
+    cross join (select class_label, age_min, age_max from staff_age_classes
+                union all select 'non renseigné', null, null) k
+    left join (select h.finess, h.period_type, h.year, h.month, coalesce(c.class_label, 'non renseigné') as class_label,
+                      count(*) as n
+               from ref_hr_persons h
+               left join staff_age_classes c on h.age between c.age_min and coalesce(c.age_max, 999)
+               group by all) a
+           on a.finess = v.finess and a.period_type = v.period_type and a.year = v.year and a.month = v.month
+          and a.class_label = k.class_label
+    left join (select finess, period_type, year, month, count(*) as n from ref_hr_persons group by all) t
+           on t.finess = v.finess and t.period_type = v.period_type and t.year = v.year and t.month = v.month
     union all
     select v.*, 'A2-09', null, coalesce(s.etp, 0), v.places_installees, 'stock',
            case when v.places_installees is null then 'missing_input' end, 100.0
