@@ -898,9 +898,38 @@ create or replace temp table ref_activity as
 with base as (
     select p.*, s.* exclude (finess, year), f.family,
            p.category_code in ('182', '183', '186', '188', '189', '190', '192', '194', '195', '196') as is_children,
-           (select count(*) from ref_at_end e where e.finess = p.finess and e.period_type = p.period_type
-            and e.year = p.year and e.month = p.month) as persons
+           coalesce(e.persons, 0) as persons
     from ref_act_period p join ref_sheet s on s.finess = p.finess and s.year = p.year cross join ref_family f
+    left join (select finess, period_type, year, month, count(*) as persons from ref_at_end group by all) e
+           on e.finess = p.finess and e.period_type = p.period_type and e.year = p.year and e.month = p.month
+),
+absentees as (   -- A1-16 denominator: persons with an absence day in a residential mode in the period
+    select p.finess, p.period_type, p.year, p.month, count(distinct a.person_key) as persons
+    from ref_act_period p
+    join (select person_key, finess, day as first_day, day as last_day from ref_absence_day
+          union all
+          select j.person_key, j.finess, j.workbook_month, last_day(j.workbook_month)
+          from raw_classeur_xlsx_journees j join modes m on m.mode = j.mode_code
+          where m.is_residential and j.absent_hospital_days + j.absent_other_days > 0
+            and j._file_hash in (select _file_hash from ref_xlsx_file)) a
+      on a.finess = p.finess and a.first_day between p.period_start and p.period_end
+    group by all
+),
+day_care as (   -- A1-21: persons in an accueil de jour stay on the last day + such stays ended in the period
+    select p.finess, p.period_type, p.year, p.month,
+           count(distinct s.person_key) filter (where s.entry_date <= p.period_end
+                                                and (s.exit_date is null or s.exit_date > p.period_end))
+           + count(*) filter (where s.exit_date between p.period_start and p.period_end) as n
+    from ref_act_period p join ref_stay s on s.finess = p.finess and s.mode = 'AJ'
+    group by all
+),
+group_days as (
+    select finess, period_type, year, month, mode_group, sum(realised) as realised
+    from ref_mode_days where mode_group is not null group by all
+),
+group_capacity as (
+    select finess, year, mode_group, sum(places_autorisees * jours_ouverture) as capacity
+    from ref_sheet_mode where mode_group is not null group by all
 ),
 moves as (
     select finess, period_type, year, month,
@@ -1036,26 +1065,17 @@ rows_ as (
                 when b.actes_finances is null then 'missing_input' end
     from base b left join acts a using (finess, period_type, year, month)
     union all
-    select b.*, 'A1-15', g.mode_group,
-           (select sum(realised) from ref_mode_days d where d.finess = b.finess and d.period_type = b.period_type
-            and d.year = b.year and d.month = b.month and d.mode_group = g.mode_group),
-           (select sum(m.places_autorisees * m.jours_ouverture) from ref_sheet_mode m where m.finess = b.finess
-            and m.year = b.year and m.mode_group = g.mode_group) * b.share,
-           case when not exists (select 1 from ref_sheet_mode m where m.finess = b.finess and m.year = b.year
-                                 and m.mode_group = g.mode_group) then 'not_applicable' end
+    select b.*, 'A1-15', g.mode_group, d.realised, c.capacity * b.share,
+           case when c.mode_group is null then 'not_applicable' end
     from base b cross join (select distinct mode_group from modes where mode_group is not null) g
+    left join group_days d on d.finess = b.finess and d.period_type = b.period_type and d.year = b.year
+                          and d.month = b.month and d.mode_group = g.mode_group
+    left join group_capacity c on c.finess = b.finess and c.year = b.year and c.mode_group = g.mode_group
     union all
-    select b.*, 'A1-16', null, d.absent,
-           (select count(distinct person_key) from (
-                select a.person_key from ref_absence_day a where a.finess = b.finess
-                   and a.day between b.period_start and b.period_end
-                union all
-                select j.person_key from raw_classeur_xlsx_journees j join modes m on m.mode = j.mode_code
-                where m.is_residential and j.finess = b.finess and j.workbook_month between b.period_start and b.period_end
-                  and j.absent_hospital_days + j.absent_other_days > 0
-                  and j._file_hash in (select _file_hash from ref_xlsx_file))),
+    select b.*, 'A1-16', null, d.absent, coalesce(a.persons, 0),
            case when not b.has_residential then 'not_applicable' end
     from base b left join days d using (finess, period_type, year, month)
+    left join absentees a using (finess, period_type, year, month)
     union all
     select b.*, 'A1-17', null, coalesce(a.programmed - a.done, 0), coalesce(a.programmed, 0),
            case when not b.has_actes then 'not_applicable' when b.family = 'classeur_xlsx' then 'not_available' end
@@ -1070,13 +1090,8 @@ rows_ as (
     select b.*, 'A1-20', null, (coalesce(m.admissions_no_aj, 0) + coalesce(m.exits_no_aj, 0)) / 2, b.places_no_aj, null
     from base b left join moves m using (finess, period_type, year, month)
     union all
-    select b.*, 'A1-21', null,
-           (select count(distinct s.person_key) from ref_stay s where s.finess = b.finess and s.mode = 'AJ'
-            and s.entry_date <= b.period_end and (s.exit_date is null or s.exit_date > b.period_end))
-           + (select count(*) from ref_stay s where s.finess = b.finess and s.mode = 'AJ'
-              and s.exit_date between b.period_start and b.period_end),
-           b.places_aj, case when not b.has_aj then 'not_applicable' end
-    from base b
+    select b.*, 'A1-21', null, coalesce(c.n, 0), b.places_aj, case when not b.has_aj then 'not_applicable' end
+    from base b left join day_care c using (finess, period_type, year, month)
 )
 select finess, category_code, period_type, year, nullif(month, 0) as month, code as indicator_code, breakdown,
        case when status = 'ok' then num end as numerator,
