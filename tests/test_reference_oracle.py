@@ -2,7 +2,8 @@
 the dbt models, recomputes the indicators from the raw tables of each demo warehouse; every value both
 produce must be equal (issue 10).
 
-The script runs on a copy of the warehouse (the session's demo runs are never modified). For every
+The script runs on a copy of the warehouse (the session's demo runs are never modified); one demo
+association is also exported to pivot files and run, so that the four activity families are compared. For every
 (indicator, FINESS, period, breakdown) that both produce, the statuses must be equal (the quality step's
 `failed_checks` compares as `ok`: the script does not run the checks) and, for `ok` rows, the numerator,
 denominator and value to 1e-9 (relative to the magnitude above 1: FEC amounts of millions are summed in a
@@ -19,6 +20,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from pipelines.run import run_association
+from tests.conftest import pivot_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,15 +97,24 @@ group by all
 """
 
 
+# The demo association whose activity is also exported to pivot files and run, so that the fourth family
+# is compared too (export_csv: it has absences, attended days and acts).
+PIVOT_OF = "demo_enfance"
+
+
 @pytest.fixture(scope="module")
 def reference_runs(demo, tmp_path_factory) -> dict:
-    """The reference script run once on a copy of each demo warehouse: {association: (copy, seconds)}."""
+    """The reference script run once on a copy of each demo warehouse (and of the pivot copy of one of
+    them): {association: (copy, seconds)}."""
     reference = _reference_module()
     root = tmp_path_factory.mktemp("reference")
+    pivot = pivot_copy(demo["configs"][PIVOT_OF], root)
+    run_association(pivot, quality=False, dashboards=False)
+    configs = {**demo["configs"], pivot.id: pivot}
     return {
         association: (root / f"{association}.duckdb",
                       reference.run_reference(cfg.warehouse_path, root / f"{association}.duckdb"))
-        for association, cfg in demo["configs"].items()
+        for association, cfg in configs.items()
     }
 
 
