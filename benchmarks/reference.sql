@@ -577,9 +577,15 @@ from paired where movement_type = 'E';
 
 create or replace temp table ref_stay_all as
 with mapped as (
-    select 'pivot' as family, stay_key, person_key, finess, mode, entry_date, exit_date, provenance,
-           exit_motive, creton
-    from raw_pivot_stays
+    select 'pivot' as family, s.stay_key, s.person_key, s.finess, coalesce(m.common_code, 'INCONNU') as mode,
+           s.entry_date, s.exit_date,
+           case when s.provenance is null then null else coalesce(p.common_code, 'INCONNU') end as provenance,
+           case when s.exit_motive is null then null else coalesce(x.common_code, 'INCONNU') end as exit_motive,
+           s.creton
+    from raw_pivot_stays s
+    left join pivot__codes m on m.domain = 'mode' and m.vendor_code = s.mode
+    left join pivot__codes p on p.domain = 'provenance' and p.vendor_code = s.provenance
+    left join pivot__codes x on x.domain = 'exit_motive' and x.vendor_code = s.exit_motive
     union all
     select 'export_csv', s.stay_key, s.person_key, s.finess, coalesce(m.common_code, 'INCONNU'), s.entry_date, s.exit_date,
            case when s.provenance_label is null then null else coalesce(p.common_code, 'INCONNU') end,
@@ -647,9 +653,13 @@ from ref_stay_acc group by all;
 -- persons (AC-10: the latest delivery's values)
 create or replace temp table ref_person as
 select person_key, birth_date, main_deficiency, associated, protection from (
-    select person_key, birth_date, main_deficiency,
-           string_split(coalesce(associated_deficiencies, ''), '|') as associated, protection
-    from raw_pivot_persons
+    select v.person_key, v.birth_date,
+           case when v.main_deficiency is null then 'NR' else coalesce(m.common_code, 'INCONNU') end as main_deficiency,
+           (select list(coalesce(a.common_code, 'INCONNU')) from unnest(string_split(coalesce(v.associated_deficiencies, ''), '|')) t(c)
+            left join pivot__codes a on a.domain = 'deficiency' and a.vendor_code = t.c where t.c <> '') as associated,
+           v.protection
+    from raw_pivot_persons v
+    left join pivot__codes m on m.domain = 'deficiency' and m.vendor_code = v.main_deficiency
     union all
     select u.person_key, u.birth_date,
            case when u.main_deficiency_label is null then 'NR' else coalesce(m.common_code, 'INCONNU') end,
@@ -751,8 +761,9 @@ from ref_act_period p join ref_acc a on a.finess = p.finess and a.exit_date betw
 
 -- absences [first day away, day of return) (AC-02), with their common motive
 create or replace temp table ref_absence as
-select s.person_key, s.finess, a.first_day, a.last_day + 1 as return_day, a.motive
+select s.person_key, s.finess, a.first_day, a.last_day + 1 as return_day, coalesce(m.common_code, 'INCONNU') as motive
 from raw_pivot_absences a join ref_stay s on s.family = 'pivot' and s.stay_key = a.stay_key
+left join pivot__codes m on m.domain = 'absence_motive' and m.vendor_code = a.motive
 union all
 select s.person_key, s.finess, a.first_day, a.last_day + 1, coalesce(m.common_code, 'INCONNU')
 from (select * from raw_export_csv_absences
@@ -814,7 +825,8 @@ join modes m on m.mode = s.mode and m.is_day_mode;
 -- acts with their common status (an unknown status is left out, AC-31)
 create or replace temp table ref_act as
 select a.finess, a.day, a.status from (
-    select s.finess, a.day, a.status from raw_pivot_acts a join ref_stay s on s.family = 'pivot' and s.stay_key = a.stay_key
+    select s.finess, a.day, m.common_code as status from raw_pivot_acts a join ref_stay s on s.family = 'pivot' and s.stay_key = a.stay_key
+    left join pivot__codes m on m.domain = 'act_status' and m.vendor_code = a.status
     union all
     select s.finess, a.day, m.common_code from raw_export_csv_actes a
     join ref_stay s on s.family = 'export_csv' and s.stay_key = a.stay_key
