@@ -14,6 +14,7 @@ from pipelines.demo.esms_sheet import write_esms_sheet
 from pipelines.demo.facts import ActivityFacts
 from pipelines.demo.generate import generate_demo, write_demo_configs
 from pipelines.demo.writers import writer
+from pipelines.export_pivot import export_pivot
 from pipelines.run import run_association
 
 
@@ -53,6 +54,20 @@ def indicator(cfg: AssociationConfig, code: str, finess: str, year: int, month: 
     )
     assert len(rows) == 1, f"{code} {finess} {year}/{month} {breakdown}: {len(rows)} rows"
     return dict(zip(("numerator", "denominator", "value", "status"), rows[0], strict=True))
+
+
+def pivot_copy(cfg: AssociationConfig, root: Path) -> AssociationConfig:
+    """The association with its activity exported to pivot files under `root` (same DSN, FEC and ESMS
+    sheet): its configuration, not yet run."""
+    pivot_dir = root / "pivot" / cfg.id
+    export_pivot(cfg, pivot_dir)
+    return load_config(write_config(
+        root / "associations_pivot" / f"{cfg.id}_pivot.toml", assoc_id=f"{cfg.id}_pivot",
+        name="copie pivot", family="pivot", activity_path=pivot_dir, esms_sheet_path=cfg.esms_sheet_path,
+        secret_path=root / "secrets" / f"{cfg.id}_pivot.key",
+        dsn_path=cfg.dsn_path, dsn_establishments=cfg.dsn_establishments,
+        fec_path=cfg.fec_path, fec_dossiers=cfg.fec_dossiers, fec_sections=cfg.fec_sections,
+    ), output_root=root / "output")
 
 
 @pytest.fixture

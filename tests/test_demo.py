@@ -4,21 +4,17 @@ privacy and no pooling. The demo is generated once into a temporary folder for t
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.config import load_config
-from pipelines.demo.association import write_config
 from pipelines.demo.generate import (
     DEMO_ASSOCIATIONS,
     association_seed,
     demo_facts,
 )
-from pipelines.export_pivot import export_pivot
 from pipelines.run import run_association
-from tests.conftest import DEMO_SEED
+from tests.conftest import DEMO_SEED, pivot_copy
 
 # sums of doubles may differ in their last bits with the order DuckDB adds them in: compared rounded
 COMPARED_STATUS_AS_OK = (
@@ -40,16 +36,7 @@ def values(cfg, where: str = "true") -> set[tuple]:
 @pytest.mark.parametrize("association", [a.id for a in DEMO_ASSOCIATIONS])
 def test_pivot_round_trip_gives_the_same_indicators(demo, association):
     cfg = demo["configs"][association]
-    root: Path = demo["root"]
-    pivot_dir = root / "pivot" / association
-    export_pivot(cfg, pivot_dir)
-    copy = load_config(write_config(
-        root / "associations_pivot" / f"{association}_pivot.toml", assoc_id=f"{association}_pivot",
-        name="copie pivot", family="pivot", activity_path=pivot_dir, esms_sheet_path=cfg.esms_sheet_path,
-        secret_path=root / "secrets" / f"{association}_pivot.key",
-        dsn_path=cfg.dsn_path, dsn_establishments=cfg.dsn_establishments,
-        fec_path=cfg.fec_path, fec_dossiers=cfg.fec_dossiers, fec_sections=cfg.fec_sections,
-    ), output_root=root / "output")
+    copy = pivot_copy(cfg, demo["root"])
     report = run_association(copy)
     assert report.rejected_lines == 0 and not report.rejected_files
     # what the original family cannot carry (AC-21) is not_available there and computed from pivot's empty
