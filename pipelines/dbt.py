@@ -16,11 +16,22 @@ from pipelines.sources import activity_families
 
 
 def dbt_vars(cfg: AssociationConfig) -> dict:
+    """The association's vars: its DuckDB file, its release of the definitions (setting defaults and
+    catalogue fields of that release, its own settings over them) and its local indicators."""
+    from pipelines.releases import get_release
+    from pipelines.settings import variant_decisions
+
+    local = {"local_indicators": list(cfg.local_indicators), "local_models_path": str(cfg.local_dir / "models")
+             } if cfg.local_indicators else {}
     return {
         "association": cfg.id,
         "output_root": str(cfg.output_dir.parent),
-        "indicator_models": indicator_models(),
+        "indicator_models": indicator_models() + [row["model"] for row in cfg.local_indicators],
         "activity_families": activity_families(),
+        "definitions_release": cfg.release,
+        "catalogue_overrides": get_release(cfg.release).catalogue,
+        "variant_decisions": variant_decisions(cfg.local_settings),
+        **local,
         **cfg.settings,
     }
 

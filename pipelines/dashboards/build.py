@@ -137,7 +137,9 @@ class SiteBuilder:
 
     def axes(self, esms: Esms) -> list[dict]:
         sections = []
-        for axis in self.site.axes:
+        local = [code for code, row in self.wh.catalogue.items() if row.get("is_local")]
+        local_axis = [{"number": "L", "title": "Indicateurs locaux de l'association", "indicators": local}]
+        for axis in self.site.axes + (local_axis if local else []):
             lines, not_applicable, not_computed = [], [], []
             for code in (c for c in axis["indicators"] if c in self.wh.catalogue):
                 if (esms.finess, code) not in self.statuses:
