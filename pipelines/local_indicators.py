@@ -90,3 +90,14 @@ def load_local_indicators(folder: Path) -> tuple[dict, ...]:
     if not result:
         raise ConfigError(f"{path} : aucun indicateur local dans ce catalogue.")
     return tuple(result)
+
+
+def stage_local_models(source: Path, staging: Path) -> Path:
+    """A fresh copy of the local models for one dbt invocation. dbt writes the compiled SQL of a model
+    found outside the project over its own file (target path + absolute path = that path): it must never
+    be the association's file, so dbt reads this copy, made again before every invocation."""
+    import shutil
+
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(source, staging)
+    return staging
