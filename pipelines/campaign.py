@@ -238,7 +238,9 @@ def build_campaign(cfg: AssociationConfig, year: int) -> Campaign:
             else:
                 cells[(e["finess"], item.column)] = _indicator_cell(
                     item, values.get((e["finess"], item.indicator, item.breakdown)), item.indicator in computed)
-    return Campaign(cfg.name, year, items, esms, cells, [cfg.release], cfg.local_settings)
+    variants = "; ".join(f"{name} = {value}" for name, value in cfg.local_settings.items())
+    version = f"{cfg.release} (variante locale : {variants})" if variants else cfg.release
+    return Campaign(cfg.name, year, items, esms, cells, [version], cfg.local_settings)
 
 
 def _indicator_cell(item: Item, value: dict | None, computed: bool) -> Cell:

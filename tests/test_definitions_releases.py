@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from pipelines.cli import main
 from pipelines.config import load_config
 from pipelines.dbt import dbt_vars
 from pipelines.demo.association import write_config
+from pipelines.demo.facts import ActivityFacts, Person, Stay
 from pipelines.demo.local import (
     CATALOGUE_ROW,
     LOCAL_ASSOCIATION,
@@ -34,7 +37,9 @@ from pipelines.errors import ConfigError, TdbmsError
 from pipelines.releases import DEFINITIONS_DIR, changelog_text, current_version, get_release, releases
 from pipelines.settings import default_settings, setting_decisions
 from pipelines.share import SMALL_CELL, build_share
-from tests.conftest import query
+from tests.conftest import indicator, make_association, query
+
+IME = "990000101"
 
 OLD, NEW = "2026.1", "2026.2"
 
@@ -256,3 +261,33 @@ def test_impact_lists_exactly_the_values_that_differ(demo):
     (entry,) = summary["indicateurs"]
     assert entry["indicateur"] == "A1-20" and entry["esms_changes"] == len(changed)
     assert summary["de"] == OLD and summary["vers"] == NEW and not any(f in json.dumps(summary) for f in headcount)
+
+
+# ------------------------------------------------- a whole run pinned to the older release, through Dagster
+
+
+def test_a_run_pinned_to_the_older_release_with_a_local_indicator(tmp_path):
+    """`tdbms run` (the Dagster job) of a small association pinned to 2026.1 with the demo's local indicator:
+    A1-20 is the 2026.1 value (sorties / places), L-01 is computed, every value records 2026.1."""
+    day = dt.date
+    persons = [Person(f"U{i}", f"NOM{i}", f"Prénom{i}", "F", day(2012, 1, 1)) for i in range(1, 8)]
+    stays = [Stay(f"S{i}", f"U{i}", IME, "INT", day(2023, 9, 4), provenance="DOM") for i in range(1, 5)]
+    stays += [Stay("S5", "U5", IME, "INT", day(2023, 9, 4), day(2024, 5, 10), "DOM", "DOM"),
+              Stay("S6", "U6", IME, "INT", day(2023, 9, 4), day(2024, 9, 30), "DOM", "DOM"),
+              Stay("S7", "U7", IME, "INT", day(2024, 3, 1), provenance="DOM")]
+    facts = ActivityFacts(persons=persons, stays=stays, absences=[], extraction_date=day(2025, 1, 31))
+    sheet = [{"finess": IME, "year": 2024, "category_code": "183", "mode": "INT", "places_autorisees": 10,
+              "places_installees": 10, "jours_ouverture": 210, "journees_financees": 2000}]
+    local = write_local_indicators(tmp_path / "local")
+    cfg = make_association(tmp_path, "pivot", facts, sheet, assoc_id="epinglee",
+                           definitions={"release": OLD, "local": str(local)})
+    result = CliRunner().invoke(main, ["--associations", str(cfg.config_path), "run", cfg.id])
+    assert result.exit_code == 0, result.output
+
+    admissions, exits, places = 1, 2, 10  # 2024: S7 in; S5 and S6 out
+    assert indicator(cfg, "A1-20", IME, 2024)["value"] == pytest.approx(exits / places)  # not (1 + 2) / 2 / 10
+    assert indicator(cfg, LOCAL_CODE, IME, 2024)["value"] == pytest.approx(exits / (admissions + exits))
+    assert query(cfg, "select distinct definitions_release from fct_indicator_values") == [(OLD,)]
+    assert query(cfg, "select definition_version from dim_indicators where code = 'A1-20'") == [(OLD,)]
+    page = (cfg.output_dir / "dashboards" / "indicateur-A1-20.html").read_text(encoding="utf-8")
+    assert "sorties définitives / places autorisées" in page and re.search(rf"définitions\s+partagées version {OLD}", page)
