@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from pipelines.campaign import export_campaign
 from pipelines.catalogue import CATALOGUE_PATH, by_code, load_catalogue
 from pipelines.cli import main
 from pipelines.config import load_config
@@ -267,8 +268,9 @@ def test_impact_lists_exactly_the_values_that_differ(demo):
 
 
 def test_a_run_pinned_to_the_older_release_with_a_local_indicator(tmp_path):
-    """`tdbms run` (the Dagster job) of a small association pinned to 2026.1 with the demo's local indicator:
-    A1-20 is the 2026.1 value (sorties / places), L-01 is computed, every value records 2026.1."""
+    """`tdbms run` (the Dagster job) of a small association pinned to 2026.1 with the demo's local indicator
+    and one local setting: A1-20 is the 2026.1 value (sorties / places), L-01 is computed, every value
+    records 2026.1, and the values under the local setting are marked local variants wherever they go."""
     day = dt.date
     persons = [Person(f"U{i}", f"NOM{i}", f"Prénom{i}", "F", day(2012, 1, 1)) for i in range(1, 8)]
     stays = [Stay(f"S{i}", f"U{i}", IME, "INT", day(2023, 9, 4), provenance="DOM") for i in range(1, 5)]
@@ -280,7 +282,8 @@ def test_a_run_pinned_to_the_older_release_with_a_local_indicator(tmp_path):
               "places_installees": 10, "jours_ouverture": 210, "journees_financees": 2000}]
     local = write_local_indicators(tmp_path / "local")
     cfg = make_association(tmp_path, "pivot", facts, sheet, assoc_id="epinglee",
-                           definitions={"release": OLD, "local": str(local)})
+                           definitions={"release": OLD, "local": str(local)},
+                           settings={"length_of_stay_basis": "last_stay"})  # AC-11: a local variant
     result = CliRunner().invoke(main, ["--associations", str(cfg.config_path), "run", cfg.id])
     assert result.exit_code == 0, result.output
 
@@ -291,3 +294,16 @@ def test_a_run_pinned_to_the_older_release_with_a_local_indicator(tmp_path):
     assert query(cfg, "select definition_version from dim_indicators where code = 'A1-20'") == [(OLD,)]
     page = (cfg.output_dir / "dashboards" / "indicateur-A1-20.html").read_text(encoding="utf-8")
     assert "sorties définitives / places autorisées" in page and re.search(rf"définitions\s+partagées version {OLD}", page)
+
+    # local variant: exactly the indicators citing AC-11, in the warehouse, the dashboards, the exports
+    citing = {code for code, row in by_code().items() if "AC-11" in row["decision_ids"].split()}
+    assert citing and {c for (c,) in query(cfg, "select distinct indicator_code from fct_indicator_values "
+                                                 "where local_variant")} == citing
+    for code in citing:
+        assert "badge-variant" in (cfg.output_dir / "dashboards" / f"indicateur-{code}.html").read_text(encoding="utf-8")
+    assert "badge-variant" not in page
+    csv_path, _, _ = export_campaign(cfg, 2024, tmp_path / "campagne")
+    assert f"{OLD} (variante locale : length_of_stay_basis = last_stay)" in csv_path.read_text(encoding="utf-8-sig")
+    share = build_share(cfg, 2024)
+    assert share["variantes_locales"]["length_of_stay_basis"]["defaut"] == "accompagnement"
+    assert all(v["variante_locale"] == (v["indicateur"] in citing) for v in share["valeurs"])
