@@ -143,7 +143,8 @@ def compute_impact(cfg: AssociationConfig, old: str, new: str) -> Impact:
     folder = impact_folder(cfg, old_release.version, new_release.version) / "entrepots"
     with run_lock(cfg):  # a consistent copy: no run of the association writes its warehouse meanwhile
         copies = [copy_warehouse(cfg, v, folder) for v in dict.fromkeys((old_release.version, new_release.version))]
-    old_cfg, new_cfg = (transform_copy(c) for c in (copies[0], copies[-1]))
+    done = [transform_copy(c) for c in copies]  # one copy when both releases are the same
+    old_cfg, new_cfg = done[0], done[-1]
     differences, unchanged = _differences(old_cfg.warehouse_path, new_cfg.warehouse_path)
     return Impact(cfg, old_release, new_release, differences, unchanged, old_cfg, new_cfg)
 

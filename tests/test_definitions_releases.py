@@ -121,6 +121,18 @@ def test_an_unknown_release_is_refused_before_anything_is_written(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_impact_refuses_an_unknown_release_or_a_missing_warehouse_before_writing(tmp_path):
+    path = config_file(tmp_path)
+    runner = CliRunner()
+    unknown = runner.invoke(main, ["--associations", str(path), "definitions", "impact", "epingle",
+                                   "--from", "2031.1", "--to", NEW])
+    assert unknown.exit_code == 1 and "« 2031.1 » n'existe pas" in unknown.output
+    absent = runner.invoke(main, ["--associations", str(path), "definitions", "impact", "epingle", "--from", OLD,
+                                  "--to", NEW])
+    assert absent.exit_code == 1 and "entrepôt absent, lancez d'abord `tdbms run epingle`" in absent.output
+    assert not (tmp_path / "out").exists()
+
+
 # ------------------------------------------------------------------------------- local indicators
 
 
