@@ -49,6 +49,7 @@ def test_pivot_round_trip_gives_the_same_indicators(demo, association):
         secret_path=root / "secrets" / f"{association}_pivot.key",
         dsn_path=cfg.dsn_path, dsn_establishments=cfg.dsn_establishments,
         fec_path=cfg.fec_path, fec_dossiers=cfg.fec_dossiers, fec_sections=cfg.fec_sections,
+        definitions={"local": str(cfg.local_dir)} if cfg.local_dir else None,  # its local indicators too
     ), output_root=root / "output")
     report = run_association(copy)
     assert report.rejected_lines == 0 and not report.rejected_files
