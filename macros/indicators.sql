@@ -30,7 +30,7 @@
     join {{ ref('int_periods') }} as p using (year)
     {%- if code %}
     cross join (
-        select applicable_categories from {{ ref('indicator_catalogue') }} where code = '{{ code }}'
+        select applicable_categories from {{ ref('dim_indicators') }} where code = '{{ code }}'
     ) as catalogue
     {%- endif %}
 {% endmacro %}
@@ -84,3 +84,12 @@
     {%- endif -%}
     {{ return(value) }}
 {% endmacro %}
+
+{# A Python value (string, number, boolean, none) passed in a var, as an SQL literal. #}
+{% macro sql_literal(value) -%}
+    {%- if value is none -%}null
+    {%- elif value is sameas true or value is sameas false -%}{{ value | lower }}
+    {%- elif value is number -%}{{ value }}
+    {%- else -%}'{{ value | string | replace("'", "''") }}'
+    {%- endif -%}
+{%- endmacro %}

@@ -30,7 +30,6 @@ from pipelines import PROJECT_ROOT
 from pipelines.config import AssociationConfig
 from pipelines.errors import TdbmsError
 from pipelines.outputs import read_warehouse, rows, status_label, status_meaning
-from pipelines.settings import local_variants
 
 # Classes whose ATIH column no nomenclature seed carries: column -> (indicator, class code, ATIH label
 # when the catalogue does not list the column).
@@ -185,7 +184,7 @@ class Campaign:
     items: list[Item]
     esms: list[dict]  # finess, esms_name, category_label
     cells: dict[tuple[str, str], Cell]  # (finess, column) -> cell
-    definition_versions: list[str]
+    definition_versions: list[str]  # the release of the definitions
     local_settings: dict
 
     def header_rows(self) -> list[list[str]]:
@@ -229,8 +228,6 @@ def build_campaign(cfg: AssociationConfig, year: int) -> Campaign:
             select finess, coalesce(mode_group, case when is_service then 'permanent' end) as mode_group,
                    {', '.join(fields)}
             from int_esms_modes where year = ?""", [year])
-        versions = [v for (v,) in con.execute(
-            "select distinct definition_version from indicator_catalogue order by 1").fetchall()]
     cells = {}
     for e in esms:
         for item in items:
@@ -241,7 +238,9 @@ def build_campaign(cfg: AssociationConfig, year: int) -> Campaign:
             else:
                 cells[(e["finess"], item.column)] = _indicator_cell(
                     item, values.get((e["finess"], item.indicator, item.breakdown)), item.indicator in computed)
-    return Campaign(cfg.name, year, items, esms, cells, versions, local_variants(cfg.settings))
+    variants = "; ".join(f"{name} = {value}" for name, value in cfg.local_settings.items())
+    version = f"{cfg.release} (variante locale : {variants})" if variants else cfg.release
+    return Campaign(cfg.name, year, items, esms, cells, [version], cfg.local_settings)
 
 
 def _indicator_cell(item: Item, value: dict | None, computed: bool) -> Cell:

@@ -118,6 +118,8 @@ def build_comparison(paths: list[Path]) -> dict:
     for share in shares:
         categories.update({c["code"]: c["libelle"] for c in share["categories"]})
         for v in share["valeurs"]:
+            if v.get("indicateur_local"):  # an association's own indicator: nothing to compare it with
+                continue
             indicator = share["indicateurs"][v["indicateur"]]
             key = (v["categorie"], v["indicateur"], v["classe"] or "", v["version_definition"])
             row = rows.setdefault(key, Row(v["indicateur"], v["classe"], v["version_definition"], indicator["libelle"],

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from pipelines import PROJECT_ROOT
-from pipelines.errors import ConfigError
+from pipelines.errors import ConfigError, TdbmsError
 
 ACTIVITY_FAMILIES = ("pivot", "export_csv", "classeur_xlsx", "base_sqlite")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -42,10 +42,22 @@ class AssociationConfig:
     output_dir: Path
     settings: dict[str, Any] = field(default_factory=dict)
     fec_sections: dict[str, str] = field(default_factory=dict)  # EHPAD tariff section -> regex on CompteNum
+    release: str = ""  # version of the shared definitions it runs (definitions/releases/)
+    setting_overrides: dict[str, Any] = field(default_factory=dict)  # its [settings], as written
+    local_dir: Path | None = None  # its own indicators (pipelines/local_indicators.py)
+    local_indicators: tuple[dict, ...] = ()  # their catalogue rows
 
     @property
     def warehouse_path(self) -> Path:
         return self.output_dir / "warehouse.duckdb"
+
+    @property
+    def local_settings(self) -> dict[str, Any]:
+        """Its settings that differ from the defaults of its release: values under them are local variants."""
+        from pipelines.releases import get_release, release_defaults
+
+        defaults = release_defaults(get_release(self.release))
+        return {k: v for k, v in self.settings.items() if defaults.get(k) != v}
 
 
 def _fail(path: Path, message: str) -> ConfigError:
@@ -188,14 +200,24 @@ def load_config(path: Path, output_root: Path | None = None) -> AssociationConfi
         output_root = _resolve(base, output["root"]) if output.get("root") else PROJECT_ROOT / "output"
     output_dir = Path(output_root).resolve() / assoc_id
 
-    from pipelines.settings import validate_settings  # local import: settings reads dbt_project.yml
+    from pipelines.local_indicators import load_local_indicators  # local imports: they read the project files
+    from pipelines.releases import get_release, release_defaults
+    from pipelines.settings import validate_settings
 
-    settings = validate_settings(data.get("settings") or {}, path)
+    definitions = data.get("definitions") or {}
+    try:
+        release = get_release(definitions.get("release"))
+    except TdbmsError as exc:
+        raise _fail(path, f"[definitions] release : {exc}") from None
+    overrides = data.get("settings") or {}
+    settings = validate_settings(overrides, path, release_defaults(release))
+    local_dir = _existing_dir(base, definitions["local"], path, "des indicateurs locaux") if definitions.get("local") else None
     return AssociationConfig(
         id=assoc_id, name=name, config_path=path, activity_family=family, activity_path=activity_path,
         dsn_path=dsn_path, dsn_establishments=dsn_map, fec_path=fec_path, fec_dossiers=fec_map,
         esms_sheet_path=sheet_path, secret_path=secret_path, output_dir=output_dir, settings=settings,
-        fec_sections=fec_sections,
+        fec_sections=fec_sections, release=release.version, setting_overrides=dict(overrides), local_dir=local_dir,
+        local_indicators=load_local_indicators(local_dir) if local_dir else (),
     )
 
 

@@ -17,11 +17,27 @@ from pipelines.sources import activity_families
 
 
 def dbt_vars(cfg: AssociationConfig) -> dict:
+    """The association's vars: its DuckDB file, its release of the definitions (setting defaults and
+    catalogue fields of that release, its own settings over them) and its local indicators (their models
+    staged afresh for this invocation: call it right before each dbt invocation)."""
+    from pipelines.releases import get_release
+    from pipelines.settings import variant_decisions
+
+    local = {}
+    if cfg.local_indicators:
+        from pipelines.local_indicators import stage_local_models
+
+        staged = stage_local_models(cfg.local_dir / "models", cfg.output_dir / "dbt" / "local_models")
+        local = {"local_indicators": list(cfg.local_indicators), "local_models_path": str(staged)}
     return {
         "association": cfg.id,
         "output_root": str(cfg.output_dir.parent),
-        "indicator_models": indicator_models(),
+        "indicator_models": indicator_models() + [row["model"] for row in cfg.local_indicators],
         "activity_families": activity_families(),
+        "definitions_release": cfg.release,
+        "catalogue_overrides": get_release(cfg.release).catalogue,
+        "variant_decisions": variant_decisions(cfg.local_settings),
+        **local,
         **cfg.settings,
     }
 

@@ -108,7 +108,16 @@ def association_definitions(cfg: AssociationConfig) -> dg.Definitions:
         args = ["build", "--vars", json.dumps(dbt_vars(cfg)),
                 "--log-path", str(cfg.output_dir / "dbt" / "logs")]
         with run_lock(cfg, wait=True):
-            yield from dbt.cli(args, context=context, target_path=target_dir(cfg)).stream()
+            invocation = dbt.cli(args, context=context, target_path=target_dir(cfg))
+            shared = invocation.manifest["nodes"]
+            for event in invocation.stream_raw_events():
+                # The association's local indicators (pipelines/local_indicators.py) are built by dbt but are
+                # not assets of the shared manifest: their events are not turned into Dagster events.
+                node = event.raw_event["data"].get("node_info", {}).get("unique_id")
+                if node is None or node in shared:
+                    yield from event.to_default_asset_events(
+                        manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                        context=context, target_path=invocation.target_path, project=invocation.project)
 
     quality_key = dg.AssetKey([cfg.id, "quality_run"])
 

@@ -212,7 +212,8 @@ def explain(cfg: AssociationConfig, code: str, finess: str, year: int, month: in
     period_type, month = _period(year, month, cumulative)
     params = {"finess": finess, "period_type": period_type, "year": year, "month": month}
     with read_warehouse(cfg) as con:
-        definition = rows(con, "select * from indicator_catalogue where code = ?", [code])
+        # the definition as of the association's release (or one of its local indicators)
+        definition = rows(con, "select * from dim_indicators where code = ?", [code])
         if not definition:
             raise TdbmsError(f"indicateur « {code} » inconnu du catalogue (codes A1-01 … A4-03).")
         definition = definition[0]

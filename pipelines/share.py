@@ -18,19 +18,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from pipelines import PROJECT_ROOT
 from pipelines.campaign import class_labels
 from pipelines.config import AssociationConfig
 from pipelines.errors import TdbmsError
 from pipelines.outputs import read_warehouse, rows, site
-from pipelines.settings import default_settings, local_variants
+from pipelines.releases import get_release, release_defaults
+from pipelines.settings import setting_decisions
 
 FORMAT = "tdbms-partage"
 FORMAT_VERSION = 1
@@ -81,16 +79,12 @@ COUNT_RULES = {
 HEADCOUNTS = {"personnes_fin_periode": "A1-02", "personnel_fin_periode": "A2-08"}
 
 
-def count_rule(code: str, axis: int) -> CountRule:
-    return COUNT_RULES.get(code) or AXIS_RULES[axis]
+# An association's own indicator: the persons of its denominator, its numerator a cell (conservative).
+LOCAL_RULE = CountRule("denominateur", cells=True)
 
 
-@cache
-def setting_decisions() -> dict[str, str]:
-    """Setting -> the decision id it settles, from the comments of the vars of dbt_project.yml."""
-    pattern = re.compile(r"^\s+(\w+):[^#]*#\s*([A-Z]{2}-\d{2})")
-    text = (PROJECT_ROOT / "dbt_project.yml").read_text(encoding="utf-8")
-    return {m.group(1): m.group(2) for m in map(pattern.match, text.splitlines()) if m}
+def count_rule(code: str, axis: int | None) -> CountRule:
+    return COUNT_RULES.get(code) or AXIS_RULES.get(axis) or LOCAL_RULE
 
 
 def _is_local_variant(decision_ids: str | None, variants: dict) -> bool:
@@ -116,10 +110,10 @@ def _suppress(values: list[dict], rule: CountRule) -> set[int]:
 
 
 def build_share(cfg: AssociationConfig, year: int, anonymise_finess: bool = False) -> dict:
-    variants = local_variants(cfg.settings)
+    variants = cfg.local_settings
     with read_warehouse(cfg) as con:
         catalogue = {r["code"]: r for r in rows(con, """
-            select code, axis, short_label, unit, decision_ids, definition_version from indicator_catalogue""")}
+            select code, axis, short_label, unit, decision_ids, definition_version, is_local from dim_indicators""")}
         esms = rows(con, """
             select esms.finess, esms.category_code, coalesce(categories.label, esms.category_code) as category_label
             from int_esms as esms left join esms_categories as categories using (category_code)
@@ -166,6 +160,7 @@ def build_share(cfg: AssociationConfig, year: int, anonymise_finess: bool = Fals
                 "base_effectif": rule.basis,
                 "version_definition": indicator["definition_version"],
                 "variante_locale": _is_local_variant(indicator["decision_ids"], variants),
+                "indicateur_local": indicator["is_local"],
             })
 
     order = {key: i for i, key in enumerate(labels)}  # the campaign (Appendix A) order of the classes
@@ -177,13 +172,14 @@ def build_share(cfg: AssociationConfig, year: int, anonymise_finess: bool = Fals
         named = classes.setdefault(v["indicateur"], {})
         if v["classe"] is not None:
             named[v["classe"]] = labels.get((v["indicateur"], v["classe"])) or _other_class_label(v["indicateur"], v["classe"])
-    defaults = default_settings()
+    defaults = release_defaults(get_release(cfg.release))
     esms_per_category = Counter((e["category_code"], e["category_label"]) for e in esms)
     return {
         "format": FORMAT,
         "version_format": FORMAT_VERSION,
         "genere_le": dt.datetime.now().isoformat(timespec="seconds"),
         "association": {"id": cfg.id, "nom": cfg.name},
+        "version_definitions": cfg.release,
         "annee": year,
         "seuil_secret": SMALL_CELL,
         "finess_anonymises": anonymise_finess,
@@ -194,7 +190,7 @@ def build_share(cfg: AssociationConfig, year: int, anonymise_finess: bool = Fals
                        for (code, label), n in sorted(esms_per_category.items())],
         "indicateurs": {code: {"libelle": catalogue[code]["short_label"], "unite": catalogue[code]["unit"],
                                "version_definition": catalogue[code]["definition_version"],
-                               "classes": classes[code]} for code in sorted(classes)},
+                               "local": catalogue[code]["is_local"], "classes": classes[code]} for code in sorted(classes)},
         "valeurs_masquees": suppressed,
         "valeurs": shared,
     }

@@ -67,6 +67,7 @@ def pivot_copy(cfg: AssociationConfig, root: Path) -> AssociationConfig:
         secret_path=root / "secrets" / f"{cfg.id}_pivot.key",
         dsn_path=cfg.dsn_path, dsn_establishments=cfg.dsn_establishments,
         fec_path=cfg.fec_path, fec_dossiers=cfg.fec_dossiers, fec_sections=cfg.fec_sections,
+        definitions={"local": str(cfg.local_dir)} if cfg.local_dir else None,  # its local indicators too
     ), output_root=root / "output")
 
 

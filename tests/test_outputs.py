@@ -21,6 +21,7 @@ from pipelines.demo.facts import Absence, ActivityFacts, Person, Stay
 from pipelines.errors import TdbmsError
 from pipelines.explain import explain, format_text
 from pipelines.pseudonymise import Pseudonymiser, load_or_create_secret
+from pipelines.releases import current_version
 from pipelines.run import run_association
 from pipelines.share import FORMAT, FORMAT_VERSION, _is_local_variant, build_share
 from tests.conftest import make_association, query
@@ -103,7 +104,7 @@ def test_campaign_workbook_and_csv(association, tmp_path):
     assert data[IME][column["GK"]] == pytest.approx(round(fct(cfg, "A1-08", IME)["value"] * 100, 2))
     assert data[IME][column["AD"]] == 10 and data[SESSAD][column["AD"]] == 20  # SERV places are permanent
     assert data[IME][column["HD"]] is None and data[IME][column["AF"]] is None  # no hébergement temporaire
-    assert data[IME][-1] == query(cfg, "select max(definition_version) from indicator_catalogue")[0][0]
+    assert data[IME][-1] == cfg.release == current_version()  # the release of the definitions
 
     reasons = {(r[0], r[2]): r for r in workbook["Valeurs absentes"].iter_rows(min_row=2, values_only=True)}
     assert reasons[(IME, "HD")][4] == "A1-15" and reasons[(IME, "HD")][5] == "Non applicable"

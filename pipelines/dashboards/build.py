@@ -86,7 +86,7 @@ class SiteBuilder:
                                 first_upper=lambda text: text[:1].upper() + text[1:])
         self.env.globals.update(
             site=site, wh=wh, nav=site.navigation(), periods=self.periods, esms_by_finess=self.esms_by_finess,
-            class_label=self.class_label,
+            class_label=self.class_label, all_axes=self.all_axes,
             esms_page=lambda finess: site.page("esms", finess=finess),
             indicator_page=lambda code: site.page("indicator", code=code),
             generated=datetime_label(dt.datetime.now()), stylesheet=STYLESHEET,
@@ -135,9 +135,16 @@ class SiteBuilder:
 
     # -- page contexts -----------------------------------------------------------------------------
 
+    @property
+    def all_axes(self) -> list[dict]:
+        """The four axes of the site, then the association's local indicators (docs/definitions.md)."""
+        local = [code for code, row in self.wh.catalogue.items() if row.get("is_local")]
+        return self.site.axes + ([{"number": "L", "title": "Indicateurs locaux de l'association",
+                                   "indicators": local}] if local else [])
+
     def axes(self, esms: Esms) -> list[dict]:
         sections = []
-        for axis in self.site.axes:
+        for axis in self.all_axes:
             lines, not_applicable, not_computed = [], [], []
             for code in (c for c in axis["indicators"] if c in self.wh.catalogue):
                 if (esms.finess, code) not in self.statuses:

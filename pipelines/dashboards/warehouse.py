@@ -66,6 +66,7 @@ class Warehouse:
     unknown_codes: list[dict]
     checks: dict | None  # latest quality run (dq_results): count, finished_at, failed checks; None before any
     series: dict[tuple[str, str, str | None], list[tuple[int, int, float]]] = field(default_factory=dict)
+    release: str | None = None  # release of the shared definitions the values were computed under
 
     def get(self, finess: str, code: str, breakdown: str | None, period: Period | None) -> Value | None:
         return self.values.get((finess, code, breakdown, *period)) if period else None
@@ -135,7 +136,11 @@ def _read(con, site: Site) -> Warehouse:
         left join esms_categories as categories using (category_code)
         qualify row_number() over (partition by esms.finess order by esms.year desc) = 1""")]
     esms.sort(key=lambda e: (e.category_code, _collation(e.name), e.finess))
-    catalogue = {row["code"]: row for row in _rows(con, "select * from indicator_catalogue")}
+    # The definitions as of the association's release, with its local indicators (dim_indicators).
+    definitions = "dim_indicators" if "dim_indicators" in tables else "indicator_catalogue"
+    catalogue = {row["code"]: row for row in _rows(con, f"select * from {definitions}")}
+    release = con.execute("select max(definitions_release) from fct_indicator_values").fetchone()[0] \
+        if "dim_indicators" in tables else None
 
     values, series = {}, defaultdict(list)
     for finess, code, breakdown, year, month, numerator, denominator, value, status in con.execute("""
@@ -152,6 +157,7 @@ def _read(con, site: Site) -> Warehouse:
         association_id=association_id,
         esms=esms,
         catalogue=catalogue,
+        release=release,
         categories=dict(con.execute("select category_code, acronym from esms_categories").fetchall()),
         values=values,
         references=_rows(con, "select * from national_references order by indicator_code, year desc"),

@@ -29,6 +29,7 @@ def write_config(
     fec_sections: dict[str, str] | None = None,
     settings: dict | None = None,
     output_root: Path | str | None = None,
+    definitions: dict | None = None,
 ) -> Path:
     lines = [
         f"# Association « {name} » — configuration tdbms (voir docs/configuration.md)",
@@ -56,6 +57,8 @@ def write_config(
             lines += [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in fec_sections.items()]
     if output_root:
         lines += ["", "[output]", f"root = {_toml_value(output_root)}"]
+    if definitions:  # release = "2026.1", local = "<folder of local indicators>"
+        lines += ["", "[definitions]"] + [f"{k} = {_toml_value(v)}" for k, v in definitions.items()]
     if settings:
         lines += ["", "[settings]"] + [f"{k} = {_toml_value(v)}" for k, v in settings.items()]
     path = Path(path)

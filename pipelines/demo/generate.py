@@ -126,6 +126,7 @@ def generate_demo(out: Path, scale: int = 1, seed: int = 2024) -> dict[str, Path
 def write_demo_configs(folder: Path, sources_root: str = "../output/demo-sources") -> list[Path]:
     """The committed associations/<id>.toml of the demo (relative paths to the generated sources)."""
     from pipelines.demo.association import write_config
+    from pipelines.demo.local import LOCAL_ASSOCIATION, write_local_indicators
 
     written = []
     for association in DEMO_ASSOCIATIONS:
@@ -139,6 +140,9 @@ def write_demo_configs(folder: Path, sources_root: str = "../output/demo-sources
                 f"ESMS{i:02d}": e.finess for i, e in enumerate(association.esms, 1)} | {"SIEGE": "siege"}}
             if any(e.category_code == "500" for e in association.esms):  # demo/fec.py: last digit = section
                 extra["fec_sections"] = {"hebergement": "^[67].*1$", "dependance": "^[67].*2$", "soins": "^[67].*3$"}
+        if association.id == LOCAL_ASSOCIATION:  # its own indicator, in a folder next to its configuration
+            write_local_indicators(Path(folder) / "local" / association.id)
+            extra["definitions"] = {"local": f"local/{association.id}"}
         written.append(write_config(
             Path(folder) / f"{association.id}.toml", assoc_id=association.id, name=association.name,
             family=association.family, activity_path=f"{base}/activite", esms_sheet_path=f"{base}/fiche_esms",

@@ -1,7 +1,9 @@
 -- Every indicator value of the association, in long format: one row per ESMS × period × indicator
 -- (× breakdown class). The list of indicator models comes from seeds/indicator_catalogue.csv (column
 -- `model`), passed by the pipeline as the var `indicator_models`: one indicator = one catalogue row +
--- one model, nothing to add here.
+-- one model, nothing to add here. Each value records the release of the definitions it was computed under
+-- (definitions_release), whether a local setting makes it a local variant, and whether its indicator is one
+-- of the association's local indicators (dim_indicators).
 {%- set indicator_models = var('indicator_models') %}
 {%- if not indicator_models %}
     {{ exceptions.raise_compiler_error("var 'indicator_models' is empty: run dbt through the pipeline (tdbms run)") }}
@@ -17,7 +19,7 @@ with indicator_values as (
 ),
 
 catalogue as (
-    select * from {{ ref('indicator_catalogue') }}
+    select * from {{ ref('dim_indicators') }}
 ),
 
 esms as (
@@ -42,6 +44,9 @@ select
     catalogue.unit,
     catalogue.definition_version,
     catalogue.confidence,
+    {{ sql_literal(var('definitions_release', '')) }} as definitions_release,
+    catalogue.local_variant,
+    catalogue.is_local,
     -- a blocking quality check that failed on an input marks the value; it is still computed and shown
     case
         when indicator_values.status = 'ok'
