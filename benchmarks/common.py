@@ -53,24 +53,31 @@ def layout(path: Path) -> tuple[str, str]:
     return encoding, "\\r\\n" if b"\r\n" in data[:4096] else "\\n"
 
 
-def time_duckdb_lines(files: list[Path]) -> tuple[int, float]:
+def time_duckdb_lines(files: list[Path]) -> tuple[int, int, float]:
     """DuckDB's read_csv over the same bytes, one VARCHAR per line (formats it cannot split natively, e.g.
     DSN); the files are grouped by encoding and line end beforehand (out of the timing), as DuckDB reads
-    a list of files with one setting. Returns (lines, seconds)."""
+    a list of files with one setting. Files DuckDB refuses to decode (cp1252 bytes outside latin-1) are
+    left out. Returns (lines, bytes read, seconds)."""
     groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
     for path in files:
         groups[layout(path)].append(path)
     con = duckdb.connect()
-    lines = 0
-    started = time.perf_counter()
+    lines = size = 0
+    seconds = 0.0
     for (encoding, new_line), paths in groups.items():
         listed = ", ".join(f"'{path}'" for path in paths)
-        lines += con.execute(
-            f"select count(*) from read_csv([{listed}], columns = {{'line': 'VARCHAR'}}, delim = '\\0', "
-            "header = false, quote = '', escape = '', comment = '', auto_detect = false, "
-            f"new_line = '{new_line}', encoding = '{encoding}')"
-        ).fetchone()[0]
-    return lines, time.perf_counter() - started
+        started = time.perf_counter()
+        try:
+            lines += con.execute(
+                f"select count(*) from read_csv([{listed}], columns = {{'line': 'VARCHAR'}}, delim = '\\0', "
+                "header = false, quote = '', escape = '', comment = '', auto_detect = false, "
+                f"new_line = '{new_line}', encoding = '{encoding}')"
+            ).fetchone()[0]
+        except duckdb.InvalidInputException:
+            continue
+        seconds += time.perf_counter() - started
+        size += size_of(paths)
+    return lines, size, seconds
 
 
 def size_of(files: list[Path]) -> int:

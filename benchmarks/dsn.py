@@ -82,7 +82,7 @@ def main() -> None:
         size = sum(f.stat().st_size for f in files)
         baseline = peak_mb()
         rows, rejects, seconds, peaks = time_reader(files)
-        lines, duck_seconds = time_duckdb_lines(files)
+        lines, _size, duck_seconds = time_duckdb_lines(files)
         print(f"DSN : {args.employees} salariés × {args.months} mois, {len(files)} fichiers, {size / 1e6:.1f} Mo, "
               f"{lines} lignes (générés en {generated:.1f} s)")
         print(f"{'lecture':<28}{'s':>8}{'Mo/s':>8}{'lignes/s':>12}{'ratio DuckDB':>14}")

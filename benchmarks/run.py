@@ -9,7 +9,7 @@ then measures and prints a French table, also written to output/bench/results.js
   and its children, sampled every 0.1 s;
 - transform_ratio: `dbt build` of all models ÷ benchmarks/reference.sql on the same loaded raw tables (a
   copy of the warehouse); null when the reference script is absent;
-- reader_ratio: each reader's bytes/s ÷ DuckDB's native read of the same bytes (read_csv; for DSN and FEC
+- reader_ratio: each reader's bytes/s (on its first 64 MB of files) ÷ DuckDB's native read of the same bytes (read_csv; for DSN and FEC
   one VARCHAR per line; for xlsx and SQLite, which DuckDB cannot read offline, the pivot CSV of the same
   facts);
 - incremental_ratio: one more month of every source (the profile's increment/) copied in, `tdbms run`
@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,7 @@ SOURCES = ROOT / "output" / "bench-sources"
 OUTPUT = ROOT / "output" / "bench"
 TDBMS = str(Path(sys.executable).with_name("tdbms"))
 GROWTH = {"large": ("quarter", "half", "large"), "medium": ("tiny", "medium")}
+READ_BYTES = 64 << 20  # source bytes read per reader for its ratio
 READERS = ("export_csv", "classeur_xlsx", "base_sqlite", "pivot", "dsn", "fec")
 GOALS = {"full_run_s": ("≤", 180), "transform_ratio": ("≤", 1.3), "reader_ratio": ("≥", 0.5),
          "incremental_ratio": ("≤", 0.10), "peak_rss_mb": ("≤", 2048)}
@@ -83,8 +85,15 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def run_tdbms(config: Path, output: Path, assoc_id: str) -> tuple[float, float]:
-    """`tdbms run` in a child process: (seconds, peak resident MB of the process tree)."""
+def children_cpu_s() -> float:
+    """CPU seconds (user + system) of the finished children of this process (and of theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_tdbms(config: Path, output: Path, assoc_id: str) -> tuple[float, float, float]:
+    """`tdbms run` in a child process: (seconds, CPU seconds, peak resident MB of the process tree)."""
+    cpu = children_cpu_s()
     command = [TDBMS, "--associations", str(config), "--output", str(output), "run", assoc_id]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -102,28 +111,27 @@ def run_tdbms(config: Path, output: Path, assoc_id: str) -> tuple[float, float]:
     sampler.join()
     if process.returncode:
         sys.exit(f"échec de « {' '.join(command)} » :\n{log[-3000:]}")
-    return seconds, peak[0]
+    return seconds, children_cpu_s() - cpu, peak[0]
 
 
-def full_run(profile: str) -> tuple[float, float, Path]:
+def full_run(profile: str) -> tuple[float, float, float, Path]:
     config = config_path(profile)
     output = OUTPUT / "runs" / profile
     shutil.rmtree(output, ignore_errors=True)
-    seconds, peak = run_tdbms(config, output, profile_association(profile).id)
-    return seconds, peak, output
+    seconds, cpu, peak = run_tdbms(config, output, profile_association(profile).id)
+    return seconds, cpu, peak, output
 
 
-def transform_ratio(config: Path, output: Path) -> dict:
+def transform_ratio(config: Path, output: Path, reference: Path) -> dict:
     """dbt build of all models on the loaded warehouse ÷ reference.sql on a copy of the same raw tables."""
     from pipelines.run import transform
 
     cfg = load_config(config, output_root=output)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), children_cpu_s()
     transform(cfg)
-    dbt_s = time.perf_counter() - started
-    reference = ROOT / "benchmarks" / "reference.sql"
+    dbt_s, dbt_cpu_s = time.perf_counter() - started, children_cpu_s() - cpu
     if not reference.exists():
-        return {"dbt_build_s": dbt_s, "reference_s": None, "transform_ratio": None}
+        return {"dbt_build_s": dbt_s, "dbt_build_cpu_s": dbt_cpu_s, "reference_s": None, "transform_ratio": None}
     copy = OUTPUT / "reference.duckdb"
     shutil.copyfile(cfg.warehouse_path, copy)
     con = duckdb.connect(str(copy))
@@ -132,7 +140,19 @@ def transform_ratio(config: Path, output: Path) -> dict:
     reference_s = time.perf_counter() - started
     con.close()
     copy.unlink()
-    return {"dbt_build_s": dbt_s, "reference_s": reference_s, "transform_ratio": dbt_s / reference_s}
+    return {"dbt_build_s": dbt_s, "dbt_build_cpu_s": dbt_cpu_s, "reference_s": reference_s,
+            "transform_ratio": dbt_s / reference_s}
+
+
+def capped(files: list[Path], limit: int = READ_BYTES) -> list[Path]:
+    """The first files up to ``limit`` bytes (a rate needs no more; reading 600 MB of DSN twice would)."""
+    kept, total = [], 0
+    for path in files:
+        if kept and total + path.stat().st_size > limit:
+            break
+        kept.append(path)
+        total += path.stat().st_size
+    return kept
 
 
 def reader_ratios(profile: str) -> dict:
@@ -145,13 +165,14 @@ def reader_ratios(profile: str) -> dict:
     results = {}
     for name in READERS:
         module = reader(name)
-        files = module.discover(folders[name])
+        files = capped(module.discover(folders[name]))
         size = size_of(files)
         rows, rejects, seconds = time_reader(module, files)
         if name == "export_csv":
             native = size / time_duckdb_csv(files, ";", "latin-1")  # same bytes (cp1252 ≈ latin-1 for timing)
         elif name in ("dsn", "fec"):
-            native = size / time_duckdb_lines(files)[1]
+            _lines, read, seconds_native = time_duckdb_lines(files)
+            native = read / seconds_native
         else:
             native = pivot_rate  # nearest native read: the pivot CSV of the same facts
         results[name] = {"mb": size / 1e6, "rows": rows, "rejects": rejects, "seconds": seconds,
@@ -171,14 +192,15 @@ def incremental_run(profile: str, output: Path, full_s: float) -> dict:
             shutil.copyfile(new, target)
             copied.append(target)
     try:
-        seconds, peak = run_tdbms(config_path(profile), output, profile_association(profile).id)
+        seconds, cpu, peak = run_tdbms(config_path(profile), output, profile_association(profile).id)
     finally:
         for path in copied:
             path.unlink()
         for folder in sorted({p.parent for p in copied}, reverse=True):
             if folder.exists() and not any(folder.iterdir()):
                 folder.rmdir()
-    return {"incremental_s": seconds, "incremental_ratio": seconds / full_s, "incremental_peak_rss_mb": peak}
+    return {"incremental_s": seconds, "incremental_cpu_s": cpu, "incremental_ratio": seconds / full_s,
+            "incremental_peak_rss_mb": peak}
 
 
 def machine() -> str:
@@ -204,8 +226,10 @@ def table(results: dict) -> str:
         return f"{label:<44}{text:>16}   {check(name, value)}"
 
     out = [f"Banc d'essai « {results['profile']} » — {results['machine']}",
-           f"({results['esms']} ESMS, sources : {results['sources_mb']:.0f} Mo)", ""]
+           f"({results['esms']} ESMS, sources : {results['sources_mb']:.0f} Mo, charge de la machine : "
+           f"{results['load_average']:.1f})", ""]
     out.append(line("Traitement complet (tdbms run, s)", results["full_run_s"], " s", "full_run_s"))
+    out.append(line("  dont temps CPU (processus enfants, s)", results["full_run_cpu_s"], " s"))
     out.append(line("Mémoire résidente maximale (Mo)", results["peak_rss_mb"], " Mo", "peak_rss_mb"))
     out.append(line("dbt build de tous les modèles (s)", results["dbt_build_s"], " s"))
     out.append(line("reference.sql sur les mêmes tables (s)", results["reference_s"], " s"))
@@ -219,7 +243,8 @@ def table(results: dict) -> str:
     if results.get("growth"):
         out += ["", "Croissance (traitement complet selon la taille) :"]
         for g in results["growth"]:
-            out.append(f"  {g['fraction']:>5} × ({g['esms']:>3} ESMS) : {g['full_run_s']:>7.1f} s")
+            out.append(f"  {g['fraction']:>5} × ({g['esms']:>3} ESMS) : {g['full_run_s']:>7.1f} s "
+                       f"({g['full_run_cpu_s']:.1f} s CPU)")
     return "\n".join(out)
 
 
@@ -227,36 +252,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", choices=sorted(PROFILES), default="large")
     parser.add_argument("--no-growth", action="store_true", help="sans la mesure de croissance (¼, ½)")
+    parser.add_argument("--reference", type=Path, default=ROOT / "benchmarks" / "reference.sql",
+                        help="script de référence (défaut : benchmarks/reference.sql)")
     args = parser.parse_args()
     OUTPUT.mkdir(parents=True, exist_ok=True)
     profile = args.profile
     config = config_path(profile)
+    results = {"profile": profile, "esms": PROFILES[profile], "machine": machine(),
+               "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+               "sources_mb": sum(f.stat().st_size for f in (SOURCES / profile).rglob("*") if f.is_file()) / 1e6}
+
+    def save(**measures) -> None:  # after each phase: an interrupted benchmark keeps what it measured
+        results.update(measures)
+        (OUTPUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+
     print("Traitement complet…", flush=True)
-    full_s, peak, output = full_run(profile)
-    print(f"  {full_s:.1f} s", flush=True)
+    full_s, full_cpu, peak, output = full_run(profile)
+    print(f"  {full_s:.1f} s ({full_cpu:.1f} s CPU)", flush=True)
+    save(full_run_s=full_s, full_run_cpu_s=full_cpu, load_average=os.getloadavg()[0], peak_rss_mb=peak)
     print("Transformation (dbt build, reference.sql)…", flush=True)
-    transform = transform_ratio(config, output)
+    save(**transform_ratio(config, output, args.reference))
     print("Lecteurs…", flush=True)
     readers = reader_ratios(profile)
+    save(readers=readers, reader_ratio={name: r["reader_ratio"] for name, r in readers.items()})
     print("Mois supplémentaire…", flush=True)
     incremental = incremental_run(profile, output, full_s)
+    save(**incremental, peak_rss_mb=max(peak, incremental["incremental_peak_rss_mb"]))
     growth = []
     if not args.no_growth:
         count = PROFILES[profile]
         for name in GROWTH.get(profile, (profile,)):
             print(f"Croissance : profil « {name} »…", flush=True)
-            seconds = full_s if name == profile else full_run(name)[0]
+            seconds, cpu = (full_s, full_cpu) if name == profile else full_run(name)[:2]
             growth.append({"profile": name, "esms": PROFILES[name], "fraction": f"{PROFILES[name] / count:.2f}",
-                           "full_run_s": seconds})
-    results = {
-        "profile": profile, "esms": PROFILES[profile], "machine": machine(),
-        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "sources_mb": sum(f.stat().st_size for f in (SOURCES / profile).rglob("*") if f.is_file()) / 1e6,
-        "full_run_s": full_s, "peak_rss_mb": max(peak, incremental["incremental_peak_rss_mb"]),
-        **transform, **incremental, "readers": readers,
-        "reader_ratio": {name: r["reader_ratio"] for name, r in readers.items()}, "growth": growth,
-    }
-    (OUTPUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+                           "full_run_s": seconds, "full_run_cpu_s": cpu})
+            save(growth=growth)
+    save(load_average=os.getloadavg()[0], growth=growth)
     print()
     print(table(results))
     print(f"\nRésultats : {OUTPUT / 'results.json'}")
