@@ -85,6 +85,10 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+class RunFailed(Exception):
+    pass
+
+
 def children_cpu_s() -> float:
     """CPU seconds (user + system) of the finished children of this process (and of theirs)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -110,7 +114,7 @@ def run_tdbms(config: Path, output: Path, assoc_id: str) -> tuple[float, float, 
     seconds = time.perf_counter() - started
     sampler.join()
     if process.returncode:
-        sys.exit(f"échec de « {' '.join(command)} » :\n{log[-3000:]}")
+        raise RunFailed(f"échec de « {' '.join(command)} » :\n{log[-3000:]}")
     return seconds, children_cpu_s() - cpu, peak[0]
 
 
@@ -221,8 +225,8 @@ def check(name: str, value: float | None) -> str:
 
 
 def table(results: dict) -> str:
-    def line(label: str, value, unit: str = "", name: str = "") -> str:
-        text = "absent (benchmarks/reference.sql introuvable)" if value is None else f"{value:.2f}{unit}"
+    def line(label: str, value, unit: str = "", name: str = "", missing: str = "échec") -> str:
+        text = missing if value is None else f"{value:.2f}{unit}"
         return f"{label:<44}{text:>16}   {check(name, value)}"
 
     out = [f"Banc d'essai « {results['profile']} » — {results['machine']}",
@@ -232,8 +236,9 @@ def table(results: dict) -> str:
     out.append(line("  dont temps CPU (processus enfants, s)", results["full_run_cpu_s"], " s"))
     out.append(line("Mémoire résidente maximale (Mo)", results["peak_rss_mb"], " Mo", "peak_rss_mb"))
     out.append(line("dbt build de tous les modèles (s)", results["dbt_build_s"], " s"))
-    out.append(line("reference.sql sur les mêmes tables (s)", results["reference_s"], " s"))
-    out.append(line("Ratio transformation (dbt ÷ référence)", results["transform_ratio"], "", "transform_ratio"))
+    absent = "absent (pas de reference.sql)"
+    out.append(line("reference.sql sur les mêmes tables (s)", results["reference_s"], " s", missing=absent))
+    out.append(line("Ratio transformation (dbt ÷ référence)", results["transform_ratio"], "", "transform_ratio", absent))
     out.append(line("Mois supplémentaire, nouveau run (s)", results["incremental_s"], " s"))
     out.append(line("Ratio incrémental (÷ traitement complet)", results["incremental_ratio"], "", "incremental_ratio"))
     out += ["", f"{'Lecteur':<16}{'Mo':>8}{'lignes':>10}{'s':>8}{'Mo/s':>8}{'DuckDB Mo/s':>13}{'ratio':>8}"]
@@ -249,6 +254,13 @@ def table(results: dict) -> str:
 
 
 def main() -> None:
+    try:
+        measure()
+    except RunFailed as exc:
+        sys.exit(str(exc))
+
+
+def measure() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", choices=sorted(PROFILES), default="large")
     parser.add_argument("--no-growth", action="store_true", help="sans la mesure de croissance (¼, ½)")
@@ -276,8 +288,12 @@ def main() -> None:
     readers = reader_ratios(profile)
     save(readers=readers, reader_ratio={name: r["reader_ratio"] for name, r in readers.items()})
     print("Mois supplémentaire…", flush=True)
-    incremental = incremental_run(profile, output, full_s)
-    save(**incremental, peak_rss_mb=max(peak, incremental["incremental_peak_rss_mb"]))
+    try:
+        incremental = incremental_run(profile, output, full_s)
+        save(**incremental, peak_rss_mb=max(peak, incremental["incremental_peak_rss_mb"]))
+    except RunFailed as exc:  # measured as failed; the growth is still measured
+        print(exc, flush=True)
+        save(incremental_s=None, incremental_ratio=None, incremental_error=str(exc)[-1000:])
     growth = []
     if not args.no_growth:
         count = PROFILES[profile]
