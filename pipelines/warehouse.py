@@ -1,8 +1,10 @@
 """The association's DuckDB file: raw tables, load log and rejects, written idempotently.
 
 A source file is identified by the SHA-256 of its content. Loading a file already loaded changes
-nothing. A file is loaded in one transaction: either all its good rows and its rejected lines are
-written with its load-log row, or (file unreadable) only its rejection is recorded.
+nothing. A file is loaded atomically: either all its good rows and its rejected lines are written with
+its load-log row, or (file unreadable) only its rejection is recorded. `load_files` loads small files
+several per transaction (a commit costs a disk sync): a crash loses the open group, whose files are
+read again at the next run.
 """
 
 from __future__ import annotations
