@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test install parse ui lint clean browser
+.PHONY: demo test install parse ui lint clean browser bench
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 est requis ($(PYTHON) introuvable)"; exit 1; }
@@ -42,6 +42,11 @@ browser:
 test: install parse browser
 	$(BIN)/ruff check pipelines tests
 	$(BIN)/pytest -q
+
+# The scale benchmark (issue 10, README « Performance »): PROFILE=large (default) or medium; not part of `make test`.
+PROFILE ?= large
+bench: install parse
+	$(BIN)/python benchmarks/run.py --profile $(PROFILE)
 
 ui: install parse
 	$(BIN)/tdbms ui

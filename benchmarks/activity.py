@@ -12,49 +12,27 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import secrets
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import size_of, time_duckdb_csv, time_reader  # noqa: E402
 from pipelines.demo.activity import generate_activity  # noqa: E402
 from pipelines.demo.generate import DEMO_ASSOCIATIONS, YEARS, sheet_rows  # noqa: E402
 from pipelines.demo.writers import writer  # noqa: E402
-from pipelines.pseudonymise import Pseudonymiser  # noqa: E402
-from pipelines.readers.base import ReadContext, Reject  # noqa: E402
 from pipelines.sources import reader  # noqa: E402
 
 FAMILIES = ("pivot", "export_csv", "classeur_xlsx", "base_sqlite")
 
 
-def time_reader(family: str, folder: Path) -> tuple[int, int, float]:
+def time_family(family: str, folder: Path) -> tuple[int, int, float]:
     module = reader(family)
-    context = ReadContext(pseudonymiser=Pseudonymiser(secrets.token_hex(32).encode()))
     files = module.discover(folder)
-    size = sum(f.stat().st_size for f in files)
-    rows = 0
-    started = time.perf_counter()
-    for path in files:
-        for item in module.read(path, context):
-            if not isinstance(item, Reject):
-                rows += item.batch.num_rows
-    return rows, size, time.perf_counter() - started
-
-
-def time_duckdb_csv(files: list[Path], delimiter: str, encoding: str) -> float:
-    con = duckdb.connect()
-    started = time.perf_counter()
-    for path in files:
-        con.execute(
-            f"select count(*) from read_csv('{path}', delim='{delimiter}', header=true, all_varchar=true, "
-            f"encoding='{encoding}')"
-        ).fetchall()
-    return time.perf_counter() - started
+    rows, _rejects, seconds = time_reader(module, files)
+    return rows, size_of(files), seconds
 
 
 def main() -> None:
@@ -74,7 +52,7 @@ def main() -> None:
               f"{len(facts.absences)} absences, {len(facts.attendance)} jours de présence, {len(facts.acts)} actes")
         print(f"{'lecteur':<15}{'lignes':>10}{'Mo':>8}{'s':>8}{'lignes/s':>12}{'Mo/s':>8}{'ratio DuckDB':>14}")
         for family in FAMILIES:
-            rows, size, seconds = time_reader(family, root / family)
+            rows, size, seconds = time_family(family, root / family)
             if family == "export_csv":
                 files = reader(family).discover(root / family)
                 baseline = size / time_duckdb_csv(files, ";", "latin-1")  # same bytes (cp1252 ≈ latin-1 for timing)

@@ -20,13 +20,11 @@ import secrets
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
-
-import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import time_duckdb_lines  # noqa: E402
 from pipelines.demo.dsn import write_dsn_files  # noqa: E402
 from pipelines.pseudonymise import Pseudonymiser  # noqa: E402
 from pipelines.readers import dsn  # noqa: E402
@@ -64,36 +62,6 @@ def time_reader(files: list[Path]) -> tuple[int, int, float, list[tuple[int, flo
     return rows, rejects, time.perf_counter() - started, peaks
 
 
-def layout(path: Path) -> tuple[str, str]:
-    """(encoding, line end) of a DSN file as the generator writes it: UTF-8 or ISO-8859-1, CRLF or LF."""
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-        encoding = "utf-8"
-    except UnicodeDecodeError:
-        encoding = "latin-1"
-    return encoding, "\\r\\n" if b"\r\n" in data[:4096] else "\\n"
-
-
-def time_duckdb_lines(files: list[Path]) -> tuple[int, float]:
-    """DuckDB's read_csv over the same bytes, one VARCHAR per line; the files are grouped by encoding and
-    line end beforehand (out of the timing), as DuckDB reads a list of files with one setting."""
-    groups: dict[tuple[str, str], list[Path]] = defaultdict(list)
-    for path in files:
-        groups[layout(path)].append(path)
-    con = duckdb.connect()
-    lines = 0
-    started = time.perf_counter()
-    for (encoding, new_line), paths in groups.items():
-        listed = ", ".join(f"'{path}'" for path in paths)
-        lines += con.execute(
-            f"select count(*) from read_csv([{listed}], columns = {{'line': 'VARCHAR'}}, delim = '\\0', "
-            "header = false, quote = '', escape = '', comment = '', auto_detect = false, "
-            f"new_line = '{new_line}', encoding = '{encoding}')"
-        ).fetchone()[0]
-    return lines, time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--employees", type=int, default=2000, help="salariés au total (défaut 2000)")
@@ -114,7 +82,7 @@ def main() -> None:
         size = sum(f.stat().st_size for f in files)
         baseline = peak_mb()
         rows, rejects, seconds, peaks = time_reader(files)
-        lines, duck_seconds = time_duckdb_lines(files)
+        lines, _size, duck_seconds = time_duckdb_lines(files)
         print(f"DSN : {args.employees} salariés × {args.months} mois, {len(files)} fichiers, {size / 1e6:.1f} Mo, "
               f"{lines} lignes (générés en {generated:.1f} s)")
         print(f"{'lecture':<28}{'s':>8}{'Mo/s':>8}{'lignes/s':>12}{'ratio DuckDB':>14}")

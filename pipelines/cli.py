@@ -178,9 +178,17 @@ def demo() -> None:
               show_default=True)
 @click.option("--scale", type=int, default=1, show_default=True, help="Multiplie la taille (bancs d'essai).")
 @click.option("--seed", type=int, default=2024, show_default=True)
-def demo_generate(out: Path, scale: int, seed: int) -> None:
+@click.option("--profile", type=click.Choice(["large", "medium", "half", "quarter", "tiny"]), default=None,
+              help="Une grande association de banc d'essai (large : 100 ESMS, medium : un cinquième) "
+                   "au lieu des trois associations de démonstration.")
+def demo_generate(out: Path, scale: int, seed: int, profile: str | None) -> None:
     from pipelines.demo.generate import generate_demo
 
+    if profile:
+        from pipelines.demo.profiles import generate_profile
+
+        click.echo(f"configuration : {generate_profile(profile, out, seed=seed)}")
+        return
     for assoc_id, folder in generate_demo(out, scale=scale, seed=seed).items():
         click.echo(f"{assoc_id} : {folder}")
 

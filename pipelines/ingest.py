@@ -13,7 +13,7 @@ from pipelines.pseudonymise import Pseudonymiser, load_or_create_secret
 from pipelines.quality.store import ensure_dq_tables
 from pipelines.readers.base import ReadContext
 from pipelines.sources import Source, association_sources, available_readers
-from pipelines.warehouse import LoadResult, connect, ensure_tables, load_file
+from pipelines.warehouse import LoadResult, connect, ensure_tables, load_files
 
 Progress = Callable[[str], None]
 
@@ -70,14 +70,11 @@ def ingest_source(
     con: duckdb.DuckDBPyConnection, source: Source, pseudonymiser: Pseudonymiser, progress: Progress | None = None
 ) -> list[LoadResult]:
     context = ReadContext(pseudonymiser=pseudonymiser)
-    results = []
-    for path in source.files():
-        if progress:
-            progress(f"{source.label} : {path.name}")
-        result = load_file(con, source.reader, path, context)
+    say = (lambda path: progress(f"{source.label} : {path.name}")) if progress else None
+    results = load_files(con, source.reader, source.files(), context, say)
+    for result in results:
         if progress and result.status == "deja_charge" and result.message:
             progress(f"Copie ignorée : {result.message}")
-        results.append(result)
     return results
 
 

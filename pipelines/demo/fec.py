@@ -552,12 +552,14 @@ class FecWriter:
 
 
 def write_fec_files(
-    out_dir: Path, siren: str, dossiers: dict[str, str], years: list[int], seed: int, lines_target: int | None = None
+    out_dir: Path, siren: str, dossiers: dict[str, str], years: list[int], seed: int, lines_target: int | None = None,
+    first_index: int = 0,
 ) -> list[Path]:
     """One FEC per dossier × exercise in ``<out_dir>/<dossier>/``; the same arguments give the same bytes.
 
     ``dossiers`` maps an accounting dossier code to the FINESS category it serves (``"siege"`` for the head
-    office); ``lines_target`` scales the purchases so that all the files hold about that many lines.
+    office); ``lines_target`` scales the purchases so that all the files hold about that many lines;
+    ``first_index`` is the rank of the first dossier in the whole list (a list written in chunks).
     """
     out_dir = Path(out_dir)
     per_month = BASE_PURCHASES_PER_MONTH
@@ -566,7 +568,7 @@ def write_fec_files(
         base_lines = _count_lines(dossiers, years, seed, per_month) / max(1, len(dossiers) * len(years))
         per_month = max(1, per_month + round((per_file - base_lines) / (12 * 4)))  # 4 lines per purchase
     written: list[Path] = []
-    for index, (code, category) in enumerate(dossiers.items()):
+    for index, (code, category) in enumerate(dossiers.items(), start=first_index):
         physical = VARIANTS[index % len(VARIANTS)]
         dossier = Dossier(code, category, random.Random(f"{seed}:{code}"), per_month)
         for year_index, year in enumerate(years):

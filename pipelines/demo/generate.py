@@ -62,9 +62,9 @@ def _budget(esms: DemoEsms, year: int) -> float:
     return round(charges * (0.96 + (int(esms.finess[-2:]) * 7 + year) % 9 / 100), 2)
 
 
-def sheet_rows(association: DemoAssociation, scale: int) -> list[dict]:
+def sheet_rows(association: DemoAssociation, scale: int, years: tuple[int, ...] = YEARS) -> list[dict]:
     rows = []
-    for year in YEARS:
+    for year in years:
         for esms in association.esms:
             for number, (mode, places) in enumerate(esms.modes.items()):
                 places *= scale

@@ -11,8 +11,12 @@ breakdowns as (
     select null
 ),
 
+-- Each absence once under its motive and once under the headline (null) breakdown, so that the join
+-- below is an equality (hash) join: an `or` in its condition made it a nested loop, quadratic in size.
 absences as (
-    select * from {{ ref('int_hr_period_absences') }}
+    select *, motive_code as breakdown_key from {{ ref('int_hr_period_absences') }} where motive_code is not null
+    union all
+    select *, null as breakdown_key from {{ ref('int_hr_period_absences') }}
 ),
 
 scored as (
@@ -31,7 +35,7 @@ scored as (
     cross join breakdowns
     left join absences
         on {{ same_period('frame', 'absences') }}
-       and (breakdowns.breakdown is null or absences.motive_code = breakdowns.breakdown)
+       and absences.breakdown_key is not distinct from breakdowns.breakdown
     group by frame.finess, frame.period_type, frame.year, frame.month, breakdowns.breakdown
 )
 
