@@ -41,7 +41,7 @@ browser:
 
 test: install parse browser
 	$(BIN)/ruff check pipelines tests
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup --durations=15
 
 # The scale benchmark (issue 10, README « Performance »): PROFILE=large (default) or medium; not part of `make test`.
 PROFILE ?= large
