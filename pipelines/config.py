@@ -46,6 +46,7 @@ class AssociationConfig:
     setting_overrides: dict[str, Any] = field(default_factory=dict)  # its [settings], as written
     local_dir: Path | None = None  # its own indicators (pipelines/local_indicators.py)
     local_indicators: tuple[dict, ...] = ()  # their catalogue rows
+    duckdb: dict[str, Any] = field(default_factory=dict)  # [duckdb] threads, memory_limit of its connections
 
     @property
     def warehouse_path(self) -> Path:
@@ -212,13 +213,32 @@ def load_config(path: Path, output_root: Path | None = None) -> AssociationConfi
     overrides = data.get("settings") or {}
     settings = validate_settings(overrides, path, release_defaults(release))
     local_dir = _existing_dir(base, definitions["local"], path, "des indicateurs locaux") if definitions.get("local") else None
+    resources = _duckdb_resources(data.get("duckdb") or {}, path)
     return AssociationConfig(
         id=assoc_id, name=name, config_path=path, activity_family=family, activity_path=activity_path,
         dsn_path=dsn_path, dsn_establishments=dsn_map, fec_path=fec_path, fec_dossiers=fec_map,
         esms_sheet_path=sheet_path, secret_path=secret_path, output_dir=output_dir, settings=settings,
         fec_sections=fec_sections, release=release.version, setting_overrides=dict(overrides), local_dir=local_dir,
-        local_indicators=load_local_indicators(local_dir) if local_dir else (),
+        local_indicators=load_local_indicators(local_dir) if local_dir else (), duckdb=resources,
     )
+
+
+MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*([KMGT]i?B|%)$", re.IGNORECASE)
+
+
+def _duckdb_resources(raw: dict, path: Path) -> dict[str, Any]:
+    """[duckdb]: the threads and memory limit of the association's DuckDB connections (ingestion and dbt), for an
+    operator running several associations on one machine. Absent: DuckDB's defaults (every core, 80 % of RAM)."""
+    unknown = sorted(set(raw) - {"threads", "memory_limit"})
+    if unknown:
+        raise _fail(path, f"[duckdb] : clé(s) inconnue(s) {', '.join(unknown)} (possibles : threads, memory_limit).")
+    threads = raw.get("threads")
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or not 1 <= threads <= 256):
+        raise _fail(path, f"[duckdb] threads = {threads!r} : un nombre entier de 1 à 256 est attendu.")
+    limit = raw.get("memory_limit")
+    if limit is not None and not (isinstance(limit, str) and MEMORY_LIMIT.match(limit.strip())):
+        raise _fail(path, f"[duckdb] memory_limit = {limit!r} : une taille est attendue, par exemple « 2GB » ou « 50% ».")
+    return {key: value.strip() if isinstance(value, str) else value for key, value in raw.items()}
 
 
 def _is_inside(path: Path, folder: Path) -> bool:

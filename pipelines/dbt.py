@@ -37,6 +37,8 @@ def dbt_vars(cfg: AssociationConfig) -> dict:
         "definitions_release": cfg.release,
         "catalogue_overrides": get_release(cfg.release).catalogue,
         "variant_decisions": variant_decisions(cfg.local_settings),
+        "duckdb_threads": cfg.duckdb.get("threads", os.cpu_count() or 1),
+        "duckdb_memory_limit": cfg.duckdb.get("memory_limit", "80%"),
         **local,
         **cfg.settings,
     }

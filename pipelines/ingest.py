@@ -82,7 +82,7 @@ def ingest(cfg: AssociationConfig, domains: set[str] | None = None, progress: Pr
     """Load every source file of the association (or only the given domains) into its warehouse."""
     pseudonymiser = Pseudonymiser(load_or_create_secret(cfg.secret_path))
     report = IngestReport()
-    con = connect(cfg.warehouse_path)
+    con = connect(cfg.warehouse_path, config=cfg.duckdb)
     try:
         prepare_warehouse(con, cfg)
         for source in association_sources(cfg):

@@ -62,12 +62,13 @@ class LoadResult:
     message: str | None = None
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: Path, read_only: bool = False, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """The DuckDB file; `config`: DuckDB settings (the association's [duckdb] threads and memory_limit)."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config={k: str(v) for k, v in (config or {}).items()})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise TdbmsError(

@@ -168,6 +168,9 @@ def test_pivot_format_doc_is_generated_from_the_reader():
     (lambda t: t.replace('path = "' , 'path = "/nulle/part/', 1), "n'existe pas"),
     (lambda t: t + '\n[settings]\nmaladie = 3\n', "paramètre inconnu"),
     (lambda t: t + '\n[dsn]\npath = "."\n[dsn.establishments]\n"99000000000018" = "12345"\n', "FINESS « 12345 » est invalide"),
+    (lambda t: t + '\n[duckdb]\nthreads = 0\n', "[duckdb] threads = 0 : un nombre entier de 1 à 256 est attendu"),
+    (lambda t: t + '\n[duckdb]\nmemory_limit = "beaucoup"\n', "[duckdb] memory_limit = 'beaucoup' : une taille"),
+    (lambda t: t + '\n[duckdb]\nthread = 2\n', "[duckdb] : clé(s) inconnue(s) thread"),
 ])
 def test_bad_configuration_gives_a_french_error_without_traceback(tmp_path, three, edit, expected):
     import subprocess
@@ -181,3 +184,28 @@ def test_bad_configuration_gives_a_french_error_without_traceback(tmp_path, thre
     assert result.returncode != 0
     assert expected in result.stderr and str(bad) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_duckdb_threads_and_memory_limit_of_the_configuration_reach_ingestion_and_dbt(tmp_path, three):
+    """[duckdb]: an operator bounds each association's DuckDB (ingestion connection and dbt's)."""
+    import json
+
+    from pipelines.config import load_config
+    from pipelines.dbt import run_dbt
+    from pipelines.warehouse import connect
+
+    source = three["asso_un"].config_path
+    bounded = source.with_name("bounded.toml")
+    bounded.write_text(source.read_text(encoding="utf-8").replace('id = "asso_un"', 'id = "asso_bornee"')
+                       + '\n[duckdb]\nthreads = 1\nmemory_limit = "300MB"\n', encoding="utf-8")
+    cfg = load_config(bounded, output_root=tmp_path / "output")
+    expected = [1, "286.1 MiB"]  # DuckDB shows 300 MB in MiB
+    con = connect(cfg.warehouse_path, config=cfg.duckdb)
+    try:
+        assert list(con.execute("select current_setting('threads'), current_setting('memory_limit')").fetchone()) == expected
+    finally:
+        con.close()
+    shown = run_dbt(cfg, ["show", "--inline", "select current_setting('threads') as t, current_setting('memory_limit') as m",
+                          "--output", "json", "--log-format", "text"])
+    rows = json.loads(shown.stdout[shown.stdout.index("{"):shown.stdout.rindex("}") + 1])["show"]
+    assert [rows[0]["t"], rows[0]["m"]] == expected
