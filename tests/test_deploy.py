@@ -5,7 +5,9 @@ The three demo associations (copies of the session `demo` configurations with th
 folder) plus a fourth whose configuration is broken; two runs of each good association submitted at once.
 Then the daemon is killed in the middle of a run of demo_enfance, whose run worker dies with it (a crashed
 host), and restarted: the interrupted run ends failed, the rerun queued meanwhile gives the same indicators.
-Cost: about 8 pipeline runs' worth of CPU (most of it the runs themselves), 3–4 min on an idle 2-core machine.
+Cost: 8 pipeline runs (about 45 s of CPU each; the second run of an association skips its already loaded files)
+plus the start of four code servers and the daemon, on top of the shared `demo` fixture: about 6 min of CPU,
+so 3–4 min wall on an idle 2-core machine (estimate); 21 min were measured with the machine's load at about 10.
 """
 
 from __future__ import annotations
