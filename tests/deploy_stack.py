@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -44,13 +45,11 @@ def pg_bin(name: str) -> str:
 
 
 def free_ports(count: int) -> int:
-    """The first of `count` consecutive free loopback ports."""
+    """The first of `count` consecutive free loopback ports, below the kernel's ephemeral range (a port of
+    that range can be taken by any outgoing connection between this check and the server's bind)."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind((DEFAULT_HOST, 0))
-            first = probe.getsockname()[1]
-        if first + count > 65000:
-            continue
+        first = random.randrange(20000, low - count)
         try:
             with contextlib.ExitStack() as stack:
                 for port in range(first, first + count):
@@ -191,8 +190,10 @@ class DeployStack:
                 client.ping("")
                 return
             except Exception:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"le serveur de code {location.name} ne répond pas") from None
+                process = self.processes.running[location.name]
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log = (self.processes.logs / f"{location.name}.log").read_text(errors="replace")[-3000:]
+                    raise RuntimeError(f"le serveur de code {location.name} ne répond pas :\n{log}") from None
                 time.sleep(0.5)
 
     def start_daemon(self) -> None:
