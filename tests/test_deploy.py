@@ -7,7 +7,8 @@ Then the daemon is killed in the middle of a run of demo_enfance, whose run work
 host), and restarted: the interrupted run ends failed, the rerun queued meanwhile gives the same indicators.
 Cost: 8 pipeline runs (about 45 s of CPU each; the second run of an association skips its already loaded files)
 plus the start of four code servers and the daemon, on top of the shared `demo` fixture: about 6 min of CPU,
-so 3–4 min wall on an idle 2-core machine (estimate); 21 min were measured with the machine's load at about 10.
+so 3–4 min wall on an idle 2-core machine (estimate, not measured); with the machine shared (load 5 to 10)
+this file took 16 to 25 min including the session `demo` fixture.
 """
 
 from __future__ import annotations
