@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test install parse ui lint clean browser bench
+.PHONY: demo test install parse ui lint clean browser bench postgres
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 est requis ($(PYTHON) introuvable)"; exit 1; }
@@ -39,7 +39,13 @@ browser:
 		echo "Installation de Chromium (paquet Debian) pour les tests des tableaux de bord…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install parse browser
+# The deployment test (tests/test_deploy.py) starts a throwaway PostgreSQL: Debian's server binaries, installed here when missing.
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "Installation de PostgreSQL (paquet Debian) pour le test du déploiement opérateur…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: install parse browser postgres
 	$(BIN)/ruff check pipelines tests
 	$(BIN)/pytest -q -n 2 --dist loadgroup --durations=15
 
