@@ -95,6 +95,21 @@ def demo(tmp_path_factory) -> dict:
     return {"root": root, "configs": runs}
 
 
+@pytest.fixture(scope="session")
+def demo_pivot(demo):
+    """`demo_pivot(association)`: the demo association exported to pivot files and run (without quality and
+    dashboards: the compared values do not depend on them), once per session; (its configuration, its report)."""
+    runs = {}
+
+    def run(association: str):
+        if association not in runs:
+            copy = pivot_copy(demo["configs"][association], demo["root"])
+            runs[association] = (copy, run_association(copy, quality=False, dashboards=False))
+        return runs[association]
+
+    return run
+
+
 # Whole runs shared by several test files: under pytest-xdist (`make test` runs two workers) every test using
 # one goes to the same worker, so that each is computed once per session: the `demo` fixture, and the bad-input
 # corpus runs of tests/cli_runs.corpus_runs.

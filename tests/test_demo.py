@@ -13,8 +13,7 @@ from pipelines.demo.generate import (
     association_seed,
     demo_facts,
 )
-from pipelines.run import run_association
-from tests.conftest import DEMO_SEED, pivot_copy
+from tests.conftest import DEMO_SEED
 
 # sums of doubles may differ in their last bits with the order DuckDB adds them in: compared rounded
 COMPARED_STATUS_AS_OK = (
@@ -34,10 +33,9 @@ def values(cfg, where: str = "true") -> set[tuple]:
 
 
 @pytest.mark.parametrize("association", [a.id for a in DEMO_ASSOCIATIONS])
-def test_pivot_round_trip_gives_the_same_indicators(demo, association):
+def test_pivot_round_trip_gives_the_same_indicators(demo, demo_pivot, association):
     cfg = demo["configs"][association]
-    copy = pivot_copy(cfg, demo["root"])
-    report = run_association(copy)
+    copy, report = demo_pivot(association)
     assert report.rejected_lines == 0 and not report.rejected_files
     # what the original family cannot carry (AC-21) is not_available there and computed from pivot's empty
     # input in the copy: those rows are compared on their status only being different for that reason

@@ -21,9 +21,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.run import run_association
-from tests.conftest import pivot_copy
-
 ROOT = Path(__file__).resolve().parent.parent
 
 # Indicators the reference script computes, for every activity family (the list may only grow).
@@ -103,13 +100,12 @@ PIVOT_OF = "demo_enfance"
 
 
 @pytest.fixture(scope="module")
-def reference_runs(demo, tmp_path_factory) -> dict:
+def reference_runs(demo, demo_pivot, tmp_path_factory) -> dict:
     """The reference script run once on a copy of each demo warehouse (and of the pivot copy of one of
     them): {association: (copy, seconds)}."""
     reference = _reference_module()
     root = tmp_path_factory.mktemp("reference")
-    pivot = pivot_copy(demo["configs"][PIVOT_OF], root)
-    run_association(pivot, quality=False, dashboards=False)
+    pivot, _ = demo_pivot(PIVOT_OF)
     configs = {**demo["configs"], pivot.id: pivot}
     return {
         association: (root / f"{association}.duckdb",
