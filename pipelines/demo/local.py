@@ -6,52 +6,17 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from pipelines import PROJECT_ROOT
+
 LOCAL_ASSOCIATION = "demo_enfance"
 LOCAL_CODE = "L-01"
 LOCAL_MODEL = "local_part_sorties"
 
-CATALOGUE_ROW = {
-    "code": LOCAL_CODE,
-    "label": "Part des sorties définitives dans les mouvements de la période",
-    "short_label": "Part des sorties dans les mouvements",
-    "unit": "%",
-    "period_kind": "flux",
-    "numerator": "sorties définitives de la période (tous modes d'accueil)",
-    "denominator": "admissions et sorties définitives de la période (tous modes d'accueil)",
-    "formula": "sorties définitives / (admissions + sorties définitives)",
-    "norm": "Indicateur propre à l'association (suivi des départs), hors TDB MS",
-    "model": LOCAL_MODEL,
-}
-
-MODEL_SQL = """-- L-01, indicator of the association only: sorties définitives / (admissions + sorties définitives) of the
--- period, every mode (events of int_a1_period_events, AC-04).
-with frame as (
-    {{ esms_periods('L-01') }}
-),
-
-events as (
-    select finess, period_type, year, month,
-           count(*) filter (where event = 'sortie') as exits,
-           count(*) as movements
-    from {{ ref('int_a1_period_events') }}
-    group by all
-),
-
-scored as (
-    select
-        frame.finess,
-        frame.period_type,
-        frame.year,
-        frame.month,
-        coalesce(events.exits, 0) as numerator,
-        coalesce(events.movements, 0) as denominator,
-        {{ indicator_status('frame.in_scope_category', denominator='events.movements') }} as status
-    from frame
-    left join events on {{ same_period('frame', 'events') }}
-)
-
-{{ indicator_select('L-01') }}
-"""
+# The folder as an association would keep it, committed next to the demo configurations: its single source.
+SOURCE = PROJECT_ROOT / "associations" / "local" / LOCAL_ASSOCIATION
+with open(SOURCE / "catalogue.csv", encoding="utf-8", newline="") as _handle:
+    [CATALOGUE_ROW] = list(csv.DictReader(_handle))
+MODEL_SQL = (SOURCE / "models" / f"{LOCAL_MODEL}.sql").read_text(encoding="utf-8")
 
 
 def write_local_indicators(folder: Path, rows: list[dict] | None = None, models: dict[str, str] | None = None) -> Path:
