@@ -223,7 +223,7 @@ def load_config(path: Path, output_root: Path | None = None) -> AssociationConfi
     )
 
 
-MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*([KMGT]i?B|%)$", re.IGNORECASE)
+MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*[KMGT]i?B$", re.IGNORECASE)
 
 
 def _duckdb_resources(raw: dict, path: Path) -> dict[str, Any]:
@@ -237,7 +237,7 @@ def _duckdb_resources(raw: dict, path: Path) -> dict[str, Any]:
         raise _fail(path, f"[duckdb] threads = {threads!r} : un nombre entier de 1 à 256 est attendu.")
     limit = raw.get("memory_limit")
     if limit is not None and not (isinstance(limit, str) and MEMORY_LIMIT.match(limit.strip())):
-        raise _fail(path, f"[duckdb] memory_limit = {limit!r} : une taille est attendue, par exemple « 2GB » ou « 50% ».")
+        raise _fail(path, f"[duckdb] memory_limit = {limit!r} : une taille est attendue, par exemple « 2GB » ou « 512MiB ».")
     return {key: value.strip() if isinstance(value, str) else value for key, value in raw.items()}
 
 

@@ -38,10 +38,16 @@ def dbt_vars(cfg: AssociationConfig) -> dict:
         "catalogue_overrides": get_release(cfg.release).catalogue,
         "variant_decisions": variant_decisions(cfg.local_settings),
         "duckdb_threads": cfg.duckdb.get("threads", os.cpu_count() or 1),
-        "duckdb_memory_limit": cfg.duckdb.get("memory_limit", "80%"),
+        "duckdb_memory_limit": cfg.duckdb.get("memory_limit", default_memory_limit()),
         **local,
         **cfg.settings,
     }
+
+
+def default_memory_limit() -> str:
+    """DuckDB's own default, 80 % of the machine's memory (its SET accepts no percentage)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{int(total * 0.8) >> 20}MiB"
 
 
 def parse_vars() -> dict:
