@@ -45,6 +45,8 @@ def copy_configs(demo: dict, folder: Path) -> dict[str, AssociationConfig]:
         shutil.copy(cfg.secret_path, secrets / cfg.secret_path.name)
         (secrets / cfg.secret_path.name).chmod(0o600)
         text = cfg.config_path.read_text(encoding="utf-8").replace(str(cfg.secret_path), str(secrets / cfg.secret_path.name))
+        if cfg.local_dir:  # its local indicators, where its configuration names them (relative path)
+            shutil.copytree(cfg.local_dir, configs / cfg.local_dir.relative_to(cfg.config_path.parent))
         path = configs / f"{assoc_id}.toml"
         path.write_text(text + f'\n[output]\nroot = "{folder / "output"}"\n', encoding="utf-8")
         copies[assoc_id] = load_config(path)
