@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import stat
 from pathlib import Path
@@ -209,3 +210,24 @@ def test_duckdb_threads_and_memory_limit_of_the_configuration_reach_ingestion_an
                           "--output", "json", "--log-format", "text"])
     rows = json.loads(shown.stdout[shown.stdout.index("{"):shown.stdout.rindex("}") + 1])["show"]
     assert [rows[0]["t"], rows[0]["m"]] == expected
+
+
+def test_dbt_version_is_answered_offline(tmp_path):
+    """dagster-dbt runs `dbt --version`, whose own answer queries PyPI: the launcher answers it without network
+    (a sitecustomize records any connection attempt of the process)."""
+    import subprocess
+
+    from pipelines.dbt import dbt_executable
+
+    marker = tmp_path / "connections"
+    (tmp_path / "sitecustomize.py").write_text(
+        "import socket\n"
+        "def _refuse(self, address, *args):\n"
+        f"    open({str(marker)!r}, 'a').write(repr(address) + '\\n')\n"
+        "    raise OSError('réseau interdit')\n"
+        "socket.socket.connect = _refuse\n"
+        "socket.socket.connect_ex = _refuse\n", encoding="utf-8")
+    result = subprocess.run([dbt_executable(), "--version"], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(tmp_path)}, timeout=120)
+    assert result.returncode == 0 and re.search(r"installed: \d+\.\d+\.\d+", result.stdout), result.stdout
+    assert not marker.exists(), marker.read_text()
