@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test install parse ui lint clean browser bench postgres
+.PHONY: demo test test-deploy install parse ui lint clean browser bench postgres
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 est requis ($(PYTHON) introuvable)"; exit 1; }
@@ -45,9 +45,13 @@ postgres:
 		echo "Installation de PostgreSQL (paquet Debian) pour le test du déploiement opérateur…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-test: install parse browser postgres
+test: install parse browser
 	$(BIN)/ruff check pipelines tests
-	$(BIN)/pytest -q -n 2 --dist loadgroup --durations=15
+	$(BIN)/pytest -q -n 2 --durations=15 --ignore=tests/test_deploy.py
+
+# The operator deployment test (PostgreSQL, code servers, dagster-daemon, 8 runs): on its own, for its cost.
+test-deploy: install parse postgres
+	$(BIN)/pytest -q tests/test_deploy.py
 
 # The scale benchmark (issue 10, README « Performance »): PROFILE=large (default) or medium; not part of `make test`.
 PROFILE ?= large

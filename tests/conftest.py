@@ -108,18 +108,3 @@ def demo_pivot(demo):
         return runs[association]
 
     return run
-
-
-# Whole runs shared by several test files: under pytest-xdist (`make test` runs two workers) every test using
-# one goes to the same worker, so that each is computed once per session: the `demo` fixture, and the bad-input
-# corpus runs of tests/cli_runs.corpus_runs.
-CORPUS_RUN_FILES = ("test_bad_input_corpus", "test_concurrency", "test_privacy_outputs")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Each test file is one xdist group (its module fixtures computed once), except the users of a shared run."""
-    for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1]
-        group = "demo" if "demo" in item.fixturenames else "corpus" if module in CORPUS_RUN_FILES else module
-        item.add_marker(pytest.mark.xdist_group(group))
