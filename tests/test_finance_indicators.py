@@ -162,10 +162,14 @@ def built(tmp_path_factory):
     return cfg
 
 
-def values(cfg, code: str) -> dict:
-    rows = query(cfg, f"select finess, period_type, month, breakdown, numerator, denominator, value, status "
-                      f"from {MODELS[code]}")
+def model_values(cfg, model: str) -> dict:
+    """An indicator model's rows: (finess, period_type, month, breakdown) -> (numerator, denominator, value, status)."""
+    rows = query(cfg, f"select finess, period_type, month, breakdown, numerator, denominator, value, status from {model}")
     return {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
+
+
+def values(cfg, code: str) -> dict:
+    return model_values(cfg, MODELS[code])
 
 
 @pytest.mark.parametrize("code", list(MODELS))

@@ -24,7 +24,7 @@ from pipelines.ingest import ingest, prepare_warehouse
 from pipelines.warehouse import connect
 from tests.conftest import make_association, query
 from tests.test_fec_reader import write_fec
-from tests.test_finance_indicators import balances, rows_of
+from tests.test_finance_indicators import balances, model_values, rows_of
 
 YEAR = 2024
 SIREN = "123456789"
@@ -120,9 +120,7 @@ def built(tmp_path_factory):
 
 
 def values(cfg, code: str) -> dict:
-    rows = query(cfg, f"select finess, period_type, month, breakdown, numerator, denominator, value, status "
-                      f"from {MODELS[code]}")
-    return {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
+    return model_values(cfg, MODELS[code])
 
 
 @pytest.mark.parametrize("code", list(MODELS))
