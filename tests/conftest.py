@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from _pytest.nodeid import NodeId
 
 from pipelines.config import AssociationConfig, load_config
 from pipelines.demo.association import write_config
@@ -69,6 +70,22 @@ def pivot_copy(cfg: AssociationConfig, root: Path) -> AssociationConfig:
         fec_path=cfg.fec_path, fec_dossiers=cfg.fec_dossiers, fec_sections=cfg.fec_sections,
         definitions={"local": str(cfg.local_dir)} if cfg.local_dir else None,  # its local indicators too
     ), output_root=root / "output")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under `--dist loadgroup`, keep on one pytest-xdist worker the tests that share a costly session run, so
+    it is computed once: those asking for the `demo` fixture, and those marked `xdist_group`. pytest-xdist
+    3.8 does this tagging itself on `item._nodeid`, which pytest 9.2 no longer reads (its node ids are
+    `item._id`): without this hook every group is spread over the workers."""
+    if not config.getoption("loadgroup", False):
+        return
+    for item in items:
+        groups = {str(mark.args[0]) for mark in item.iter_markers("xdist_group")}
+        if "demo" in item.fixturenames:
+            groups.add("demo")
+        if groups and "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
 
 
 @pytest.fixture

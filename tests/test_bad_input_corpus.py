@@ -29,6 +29,9 @@ from tests.cli_runs import (
 from tests.conftest import query
 from tests.fixtures.bad import make_cases
 
+# these tests share the corpus runs of tests/cli_runs.corpus_runs: one worker computes them (tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("corpus")
+
 CASES = load_cases()
 FAMILIES = list(ACTIVITY_FAMILIES)
 

@@ -6,8 +6,13 @@ run lock: that run is shared with the bad-input corpus.)"""
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from tests.cli_runs import HR_FINANCE_FAMILY, corpus_runs, has_traceback, tdbms, warehouse_problems
+
+
+# these tests share the corpus runs of tests/cli_runs.corpus_runs: one worker computes them (tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("corpus")
 
 
 def test_a_second_run_of_the_same_association_is_refused_in_french(tmp_path_factory):

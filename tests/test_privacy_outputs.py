@@ -24,6 +24,9 @@ from pipelines.demo.dsn import personal_values
 from tests.cli_runs import HR_FINANCE_FAMILY, command, corpus_runs, has_traceback, sources_dir
 from tests.test_activity_families import IDENTITY, A
 
+# these tests share the corpus runs of tests/cli_runs.corpus_runs: one worker computes them (tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("corpus")
+
 WORD = re.compile(r"\w+")
 JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
