@@ -45,11 +45,13 @@ postgres:
 		echo "Installation de PostgreSQL (paquet Debian) pour le test du déploiement opérateur…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-test: install parse browser
+# Two pytest-xdist workers; tests sharing a costly session run (the demo associations, the bad-input corpus)
+# stay on one worker (--dist loadgroup, tests/conftest.py), so that run is computed once.
+test: install parse browser postgres
 	$(BIN)/ruff check pipelines tests
-	$(BIN)/pytest -q -n 2 --durations=15 --ignore=tests/test_deploy.py
+	$(BIN)/pytest -q -n 2 --dist loadgroup --durations=15
 
-# The operator deployment test (PostgreSQL, code servers, dagster-daemon, 8 runs): on its own, for its cost.
+# The operator deployment test alone (PostgreSQL, code servers, dagster-daemon, 8 runs); also part of `make test`.
 test-deploy: install parse postgres
 	$(BIN)/pytest -q tests/test_deploy.py
 

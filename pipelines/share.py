@@ -87,13 +87,6 @@ def count_rule(code: str, axis: int | None) -> CountRule:
     return COUNT_RULES.get(code) or AXIS_RULES.get(axis) or LOCAL_RULE
 
 
-def _is_local_variant(decision_ids: str | None, variants: dict) -> bool:
-    """A value depends on a local setting when its indicator cites the decision the setting settles; a
-    setting whose decision is not known marks every value (conservative)."""
-    decisions = set((decision_ids or "").split())
-    return any(setting_decisions().get(name) in decisions or name not in setting_decisions() for name in variants)
-
-
 def _suppress(values: list[dict], rule: CountRule) -> set[int]:
     """Indexes of the values of one ESMS × indicator that must not go out."""
     hidden = {i for i, v in enumerate(values) if v["effectif"] is None or v["effectif"] < SMALL_CELL}
@@ -113,7 +106,7 @@ def build_share(cfg: AssociationConfig, year: int, anonymise_finess: bool = Fals
     variants = cfg.local_settings
     with read_warehouse(cfg) as con:
         catalogue = {r["code"]: r for r in rows(con, """
-            select code, axis, short_label, unit, decision_ids, definition_version, is_local from dim_indicators""")}
+            select code, axis, short_label, unit, definition_version, is_local, local_variant from dim_indicators""")}
         esms = rows(con, """
             select esms.finess, esms.category_code, coalesce(categories.label, esms.category_code) as category_label
             from int_esms as esms left join esms_categories as categories using (category_code)
@@ -159,7 +152,7 @@ def build_share(cfg: AssociationConfig, year: int, anonymise_finess: bool = Fals
                 "effectif": None if rule.basis == "aucune" else int(v["effectif"]),
                 "base_effectif": rule.basis,
                 "version_definition": indicator["definition_version"],
-                "variante_locale": _is_local_variant(indicator["decision_ids"], variants),
+                "variante_locale": indicator["local_variant"],  # dim_indicators: cites a decision set locally
                 "indicateur_local": indicator["is_local"],
             })
 

@@ -10,7 +10,6 @@ import pytest
 
 from tests.cli_runs import HR_FINANCE_FAMILY, corpus_runs, has_traceback, tdbms, warehouse_problems
 
-
 # these tests share the corpus runs of tests/cli_runs.corpus_runs: one worker computes them (tests/conftest.py)
 pytestmark = pytest.mark.xdist_group("corpus")
 

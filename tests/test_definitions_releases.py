@@ -317,5 +317,8 @@ def test_a_run_pinned_to_the_older_release_with_a_local_indicator(tmp_path):
     csv_path, _, _ = export_campaign(cfg, 2024, tmp_path / "campagne")
     assert f"{OLD} (variante locale : length_of_stay_basis = last_stay)" in csv_path.read_text(encoding="utf-8-sig")
     share = build_share(cfg, 2024)
+    # (the share file's mark is dim_indicators.local_variant, checked above; here its small cells are all hidden)
+    assert {v["indicateur"] for v in share["valeurs"] if v["variante_locale"]} == citing & {
+        v["indicateur"] for v in share["valeurs"]}
     assert share["variantes_locales"]["length_of_stay_basis"]["defaut"] == "accompagnement"
     assert all(v["variante_locale"] == (v["indicateur"] in citing) for v in share["valeurs"])

@@ -179,10 +179,8 @@ def test_daemon_killed_mid_run_then_rerun(deployment):
 def test_deploy_check(deployment, tmp_path):
     """`tdbms deploy check`: exit 0 and a French summary when nothing is shared; each problem named otherwise."""
     folder = deployment["configs"][KILLED].config_path.parent
-    good = tmp_path / "good"
-    good.mkdir()
-    for assoc_id in deployment["configs"]:
-        shutil.copy(folder / f"{assoc_id}.toml", good)
+    good = tmp_path / "good"  # the three good configurations, with the local indicators one of them names
+    shutil.copytree(folder, good, ignore=shutil.ignore_patterns(f"{BROKEN}.toml"))
     ok = subprocess.run([str(BIN / "tdbms"), "deploy", "check", str(good)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "3 configuration(s) valide(s) sur 3 ; aucun problème" in ok.stdout

@@ -23,7 +23,7 @@ from pipelines.explain import explain, format_text
 from pipelines.pseudonymise import Pseudonymiser, load_or_create_secret
 from pipelines.releases import current_version
 from pipelines.run import run_association
-from pipelines.share import FORMAT, FORMAT_VERSION, _is_local_variant, build_share
+from pipelines.share import FORMAT, FORMAT_VERSION, build_share
 from tests.conftest import make_association, query
 
 D = dt.date
@@ -207,12 +207,6 @@ def test_share_suppresses_small_cells_and_holds_no_key(association):
     assert IME not in anonymous and SESSAD not in anonymous and '"finess_anonymises": true' in anonymous
     assert re.findall(r'"esms": "(\w+)"', anonymous) != re.findall(
         r'"esms": "(\w+)"', json.dumps(build_share(cfg, YEAR, anonymise_finess=True)))  # drawn per file
-
-
-def test_local_settings_mark_the_values_they_change():
-    assert _is_local_variant("AC-01 AC-13 AC-19", {"occupation_capacity": "installees"})
-    assert not _is_local_variant("AC-03 AC-04 AC-05", {"occupation_capacity": "installees"})
-    assert _is_local_variant("AC-03 AC-04 AC-05", {"file_active_method": "distinct_persons"})
 
 
 # ------------------------------------------------------------------------------------------- compare
