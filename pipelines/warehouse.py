@@ -288,8 +288,9 @@ class _Group:
     def commit(self) -> None:
         if not self.open:
             return
-        for table, batches in self.rows.items():
-            _insert_into(self.con, table, pa.Table.from_batches(batches))
+        while self.rows:
+            table, batches = self.rows.popitem()
+            _insert_into(self.con, table, pa.Table.from_batches(list(_runs(batches))))
         _insert_rows(self.con, "rejects", REJECTS_SCHEMA, self.rejects)
         _insert_rows(self.con, "load_log", LOAD_LOG_SCHEMA, self.log)
         self.con.execute("commit")
@@ -336,6 +337,29 @@ class _Group:
         self.rejects += _reject_rows(load_id, kind, path.name, file_hash, rejects)
         self._log(load_id, kind, path, file_hash, "charge", loaded, len(rejects), None, started)
         return LoadResult(path, kind, file_hash, "charge", loaded, len(rejects))
+
+
+RUN_ROWS = 16_384  # rows per Arrow chunk inserted, at least (but a larger batch is kept whole)
+
+
+def _runs(batches: list[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Consecutive batches concatenated into runs of at least RUN_ROWS rows. DuckDB's scan of an Arrow
+    table pays a fixed cost per chunk: a group's thousand one-row declaration batches took longer to
+    insert than its million rubrics (measured 0.8 s of CPU against 0.02 s once concatenated)."""
+    run: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        run.append(batch)
+        rows += batch.num_rows
+        if rows >= RUN_ROWS:
+            yield _concatenated(run)
+            run, rows = [], 0
+    if run:
+        yield _concatenated(run)
+
+
+def _concatenated(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    return batches[0] if len(batches) == 1 else pa.concat_batches(batches)
 
 
 def load_files(con: duckdb.DuckDBPyConnection, reader: ModuleType, paths: list[Path], context: ReadContext,
