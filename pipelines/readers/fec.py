@@ -644,7 +644,6 @@ class ParsedFec:
         self._scratch: ScratchDatabase | None = None
 
     def __enter__(self) -> ParsedFec:
-        self._tmp = Path(tempfile.mkdtemp(prefix="tdbms_fec_"))
         try:
             self.source = inspect_bytes(self.path)
             readable = self.path if self.source.readable_as_is else self._utf8_lf_copy()
@@ -657,6 +656,8 @@ class ParsedFec:
         return self
 
     def _utf8_lf_copy(self) -> Path:
+        if self._tmp is None:  # made only when a copy is needed: most files are read as they are
+            self._tmp = Path(tempfile.mkdtemp(prefix="tdbms_fec_"))
         copy = self._tmp / "fec_utf8_lf.txt"
         write_utf8_lf_copy(self.path, self.source, copy)
         return copy
