@@ -751,16 +751,13 @@ class Pivot:
         group_of = GROUP_OF_SLOT_ARRAY[self.slot]  # -1: no column
         by_group = np.argsort(group_of, kind="stable")  # each group's rows in file order
         bounds = np.searchsorted(group_of[by_group], np.arange(len(KIND_GROUPS) + 1))
+        grouped_text = text.take(pa.array(by_group))
         self.values: list[pa.Array] = []
         for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
             group_rows = by_group[start:stop]
             self.position[group_rows] = np.arange(len(group_rows))
-            if len(group_rows):
-                values = self._convert(text.take(pa.array(group_rows)), rows.line_no[group_rows],
-                                       self.slot[group_rows])
-            else:
-                values = pa.array([], pa.string())
-            self.values.append(values)
+            self.values.append(self._convert(grouped_text.slice(start, stop - start), rows.line_no[group_rows],
+                                             self.slot[group_rows]))
 
     def __call__(self, columns: tuple[Column, ...]) -> Instances:
         """The instances of the columns' block (a block's columns have consecutive slots in MODELLED)."""
@@ -875,7 +872,7 @@ def _lookup(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(keys[position] == wanted, position, -1)
 
 
-def _take(values: pa.Array | np.ndarray, position: np.ndarray) -> pa.Array:
+def _take(values: pa.Array | pa.RecordBatch | np.ndarray, position: np.ndarray) -> pa.Array | pa.RecordBatch:
     values = pa.array(values) if isinstance(values, np.ndarray) else values
     return values.take(pa.array(position, mask=position < 0))
 
@@ -894,13 +891,15 @@ def _modelled_tables(staging: Staging, path: Path, context: ReadContext, non_bla
     yield from _batches("raw_dsn_declarations", declared)
     has_establishment = pc.is_valid(declared["establishment_line"]).to_numpy(zero_copy_only=False)
     order = np.argsort(declared["establishment_line"].to_numpy(zero_copy_only=False)[has_establishment])
-    establishments = {name: declared[name].filter(pa.array(has_establishment)).take(pa.array(order))
-                      for name in ("establishment_line", "declaration_line", "siret", "declared_month")}
-    establishment_lines = establishments["establishment_line"].to_numpy()
+    establishments = pa.RecordBatch.from_pydict(
+        {name: declared[name] for name in ("establishment_line", "declaration_line", "siret", "declared_month")}
+    ).filter(pa.array(has_establishment)).take(pa.array(order))
+    establishment_lines = establishments.column("establishment_line").to_numpy()
 
     def with_context(instances: Instances) -> dict[str, pa.Array]:
         position = _lookup(establishment_lines, instances.context[ESTABLISHMENT])
-        return {"_line": pa.array(instances.line), **{k: _take(v, position) for k, v in establishments.items()}}
+        taken = _take(establishments, position)  # one take for the four columns
+        return {"_line": pa.array(instances.line), **dict(zip(taken.schema.names, taken.columns, strict=True))}
 
     people = pivot(INDIVIDUAL_COLUMNS)
     individuals = with_context(people) | people.columns
