@@ -9,8 +9,8 @@ then measures and prints a French table, also written to output/bench/results.js
   and its children, sampled every 0.1 s;
 - transform_ratio: `dbt build` of all models ÷ benchmarks/reference.sql on the same loaded raw tables (a
   copy of the warehouse); null when the reference script is absent;
-- reader_ratio: each reader's bytes/s (on its first 64 MB of files) ÷ DuckDB's native read of the same bytes (read_csv; for DSN and FEC
-  one VARCHAR per line; for xlsx and SQLite, which DuckDB cannot read offline, the pivot CSV of the same
+- reader_ratio: each reader's bytes/s (on its first 64 MB of files) ÷ DuckDB's native read of the same bytes (read_csv; for DSN
+  one VARCHAR per line, for FEC split into its columns file by file; for xlsx and SQLite, which DuckDB cannot read offline, the pivot CSV of the same
   facts);
 - incremental_ratio: one more month of every source (the profile's increment/) copied in, `tdbms run`
   again, ÷ full_run_s (the copies are removed afterwards);
@@ -37,7 +37,13 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import size_of, time_duckdb_csv, time_duckdb_lines, time_reader  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    size_of,
+    time_duckdb_csv,
+    time_duckdb_delimited,
+    time_duckdb_lines,
+    time_reader,
+)
 from pipelines.config import load_config  # noqa: E402
 from pipelines.demo.profiles import PROFILES, generate_profile, profile_association  # noqa: E402
 from pipelines.sources import reader  # noqa: E402
@@ -174,8 +180,11 @@ def reader_ratios(profile: str) -> dict:
         rows, rejects, seconds = time_reader(module, files)
         if name == "export_csv":
             native = size / time_duckdb_csv(files, ";", "latin-1")  # same bytes (cp1252 ≈ latin-1 for timing)
-        elif name in ("dsn", "fec"):
+        elif name == "dsn":  # a DSN line is not split by a delimiter: one VARCHAR per line
             _lines, read, seconds_native = time_duckdb_lines(files)
+            native = read / seconds_native
+        elif name == "fec":  # a delimited file: split into its columns (see time_duckdb_delimited)
+            _rows, read, seconds_native = time_duckdb_delimited(files)
             native = read / seconds_native
         else:
             native = pivot_rate  # nearest native read: the pivot CSV of the same facts

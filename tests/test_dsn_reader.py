@@ -567,3 +567,42 @@ def test_generated_files_parse_without_rejects_and_carry_the_pitfalls(tmp_path):
     fixed_term = sum(c["nature"] == "02" for c in contracts) / len(contracts)
     part_time = sum(c["quotite"] < c["quotite_reference"] for c in contracts) / len(contracts)
     assert 0.02 <= fixed_term <= 0.35 and 0.1 <= part_time <= 0.5
+
+
+def _load_log(con) -> list[tuple]:
+    return con.execute("select load_id, file_name, file_path, file_hash, file_bytes, status, rows_loaded, "
+                       "rows_rejected, message from load_log order by load_id").fetchall()
+
+
+def _rejects(con) -> list[tuple]:
+    return con.execute("select * from rejects order by all").fetchall()
+
+
+def test_grouped_loads_record_what_one_by_one_loads_record(tmp_path, monkeypatch):
+    """load_files keeps load_log in memory while its group is open (copies, refusals, load ids): the same
+    log, rejects and rows as load_file file by file, on a second run too (a refusal replaced, not repeated)."""
+    folder = tmp_path / "dsn"
+    folder.mkdir()
+    good = write(folder, standard(), name="A_good.dsn")
+    (folder / "B_copy.dsn").write_bytes(good.read_bytes())
+    (folder / "C_empty.dsn").write_bytes(b"")
+    bad = write(folder, [(r, v) for r, v in standard() if not r.startswith("S21.G00.11")], name="D_bad.dsn")
+    big = write(folder, standard(person(nir="2780475123457", name="MARTIN")), name="E_big.dsn")
+    paths = [good, folder / "B_copy.dsn", folder / "C_empty.dsn", bad, big]
+    monkeypatch.setattr(warehouse, "GROUP_BYTES", big.stat().st_size - 1)  # E is streamed on its own
+
+    one_by_one = warehouse.connect(tmp_path / "one.duckdb")
+    grouped = warehouse.connect(tmp_path / "grouped.duckdb")
+    for _run in range(2):
+        expected = [warehouse.load_file(one_by_one, dsn, path, context()) for path in paths]
+        assert warehouse.load_files(grouped, dsn, paths, context()) == expected
+    assert [r.status for r in expected] == ["deja_charge", "deja_charge", "rejete", "deja_charge", "deja_charge"]
+    assert "même contenu que" in expected[1].message
+    assert _load_log(grouped) == _load_log(one_by_one)
+    assert [row[1:3] + row[5:6] for row in _load_log(grouped)] == [
+        (p.name, str(p), status) for p, status in ((good, "charge"), (bad, "charge"), (big, "charge"), (paths[2], "rejete"))
+    ]
+    assert _rejects(grouped) == _rejects(one_by_one) and len(_rejects(grouped)) > 1
+    for table in dsn.TABLES:
+        query = f"select * from {table} order by all"
+        assert grouped.execute(query).fetchall() == one_by_one.execute(query).fetchall()

@@ -483,3 +483,40 @@ def test_lines_target_scales_the_volume(tmp_path):
     exercises = [p for p in paths if not p.stem.endswith("_v2")]  # the re-delivered copy aside
     lines = sum(p.read_bytes().count(b"\n") - 1 for p in exercises)
     assert 0.9 * 30_000 <= lines <= 1.1 * 30_000
+
+
+def _read_or_refusal(path: Path, context: ReadContext):
+    try:
+        return read_all(path, context)
+    except fec.SourceFileError as exc:
+        return str(exc)
+
+
+def test_the_scratch_database_reused_from_file_to_file_gives_what_a_fresh_one_gives(tmp_path, context):
+    """ParsedFec keeps its DuckDB scratch database open for the next file (ScratchDatabase): emptied after a
+    good file, closed after a failed one; every file reads as it would in a new database."""
+    unbalanced, bad_line, gap = fec_rows(), fec_rows(), fec_rows()
+    unbalanced[6][11] = "900,00"
+    bad_line[5][3] = "20231345"
+    for row in gap[1:]:
+        row[2] = str(int(row[2]) * 2)  # numbering gaps: the `numbers` temporary table
+    paths = [
+        write_fec(fec_path(tmp_path, dossier="A"), unbalanced),
+        write_fec(fec_path(tmp_path, dossier="B"), bad_line, sep="|", encoding="cp1252", newline="\n"),
+        write_fec(fec_path(tmp_path, dossier="C"), fec_rows()[1:]),  # refused: no header
+        write_fec(fec_path(tmp_path, dossier="D"), gap),
+    ]
+    idle = fec.ScratchDatabase._idle.__dict__.setdefault("databases", {})
+
+    def fresh(path: Path):
+        if (database := idle.pop("128MB", None)) is not None:
+            database.close()
+        return _read_or_refusal(path, context)
+
+    expected = [fresh(path) for path in paths]
+    assert isinstance(expected[2], str) and "en-tête absent" in expected[2]
+    assert checks_of(expected[0][0]) and expected[1][1] and checks_of(expected[3][0])
+    fresh(paths[0])
+    assert [_read_or_refusal(path, context) for path in paths + paths] == expected + expected
+    database = idle["128MB"]
+    assert database.con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)

@@ -52,6 +52,7 @@ refused as a whole (SourceFileError).
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Iterator
@@ -747,11 +748,15 @@ class Pivot:
         text = pc.utf8_trim_whitespace(rows.values)
         text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
         self.position = np.full(len(block), -1, np.int64)  # row → its position in its group's values
+        group_of = GROUP_OF_SLOT_ARRAY[self.slot]  # -1: no column
+        by_group = np.argsort(group_of, kind="stable")  # each group's rows in file order
+        bounds = np.searchsorted(group_of[by_group], np.arange(len(KIND_GROUPS) + 1))
+        grouped_text = text.take(pa.array(by_group))
         self.values: list[pa.Array] = []
-        for group in KIND_GROUPS:
-            group_rows = np.flatnonzero(np.isin(self.slot, group))
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            group_rows = by_group[start:stop]
             self.position[group_rows] = np.arange(len(group_rows))
-            self.values.append(self._convert(text.take(pa.array(group_rows)), rows.line_no[group_rows],
+            self.values.append(self._convert(grouped_text.slice(start, stop - start), rows.line_no[group_rows],
                                              self.slot[group_rows]))
 
     def __call__(self, columns: tuple[Column, ...]) -> Instances:
@@ -764,10 +769,13 @@ class Pivot:
         filled = np.flatnonzero(slot >= 0)
         cell = np.full((count, len(columns)), -1, np.int64)  # instance × column → position in its group
         cell[self.instance[low + filled] - first, slot[filled] - base] = self.position[low + filled]
-        typed = {}
-        for j, column in enumerate(columns):
-            at = cell[:, j]
-            typed[column.name] = self.values[GROUP_OF_SLOT[base + j]].take(pa.array(at, mask=at < 0))
+        typed = [None] * len(columns)
+        for group, js in _groups_of_columns(base, len(columns)):  # one take per group, column after column
+            at = cell[:, js].T.ravel()
+            taken = self.values[group].take(pa.array(at, mask=at < 0))
+            for k, j in enumerate(js):
+                typed[j] = taken.slice(k * count, count)
+        typed = {column.name: values for column, values in zip(columns, typed, strict=True)}
         chosen = slice(first, first + count)
         return Instances(self.instance_line[chosen], [lines[chosen] for lines in self.instance_context], typed)
 
@@ -792,6 +800,15 @@ class Pivot:
         return converted
 
 
+@functools.cache
+def _groups_of_columns(base: int, count: int) -> list[tuple[int, list[int]]]:
+    """The columns base … base + count - 1 of MODELLED by conversion group: (group, their offsets)."""
+    groups: dict[int, list[int]] = {}
+    for j in range(count):
+        groups.setdefault(GROUP_OF_SLOT[base + j], []).append(j)
+    return list(groups.items())
+
+
 def _kind_groups() -> list[list[int]]:
     """Columns (positions in MODELLED) converted together: per kind; per rubric for identifiers (domains)."""
     groups: dict[str, list[int]] = {}
@@ -802,6 +819,8 @@ def _kind_groups() -> list[list[int]]:
 
 KIND_GROUPS = _kind_groups()
 GROUP_OF_SLOT = {j: g for g, group in enumerate(KIND_GROUPS) for j in group}
+GROUP_OF_SLOT_ARRAY = np.full(len(MODELLED) + 1, -1, np.int64)  # slot → group; its last item serves slot -1
+GROUP_OF_SLOT_ARRAY[list(GROUP_OF_SLOT)] = list(GROUP_OF_SLOT.values())
 COLUMN_SLOT = {column.rubric: j for j, column in enumerate(MODELLED)}
 
 
@@ -853,7 +872,7 @@ def _lookup(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(keys[position] == wanted, position, -1)
 
 
-def _take(values: pa.Array | np.ndarray, position: np.ndarray) -> pa.Array:
+def _take(values: pa.Array | pa.RecordBatch | np.ndarray, position: np.ndarray) -> pa.Array | pa.RecordBatch:
     values = pa.array(values) if isinstance(values, np.ndarray) else values
     return values.take(pa.array(position, mask=position < 0))
 
@@ -872,13 +891,15 @@ def _modelled_tables(staging: Staging, path: Path, context: ReadContext, non_bla
     yield from _batches("raw_dsn_declarations", declared)
     has_establishment = pc.is_valid(declared["establishment_line"]).to_numpy(zero_copy_only=False)
     order = np.argsort(declared["establishment_line"].to_numpy(zero_copy_only=False)[has_establishment])
-    establishments = {name: declared[name].filter(pa.array(has_establishment)).take(pa.array(order))
-                      for name in ("establishment_line", "declaration_line", "siret", "declared_month")}
-    establishment_lines = establishments["establishment_line"].to_numpy()
+    establishments = pa.RecordBatch.from_pydict(
+        {name: declared[name] for name in ("establishment_line", "declaration_line", "siret", "declared_month")}
+    ).filter(pa.array(has_establishment)).take(pa.array(order))
+    establishment_lines = establishments.column("establishment_line").to_numpy()
 
     def with_context(instances: Instances) -> dict[str, pa.Array]:
         position = _lookup(establishment_lines, instances.context[ESTABLISHMENT])
-        return {"_line": pa.array(instances.line), **{k: _take(v, position) for k, v in establishments.items()}}
+        taken = _take(establishments, position)  # one take for the four columns
+        return {"_line": pa.array(instances.line), **dict(zip(taken.schema.names, taken.columns, strict=True))}
 
     people = pivot(INDIVIDUAL_COLUMNS)
     individuals = with_context(people) | people.columns
