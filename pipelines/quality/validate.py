@@ -5,6 +5,13 @@ conditions and example keys need — and validated as a pandas batch (the SQL da
 duckdb-engine is broken in GX 1.24.1). An absent or empty table is skipped. The GX data docs of the run
 are written to the given folder (they load their styles and scripts from public CDNs: opening them
 offline shows unstyled but complete pages).
+
+Cost at scale: GX gets only the checked and row-condition columns, the latter as categoricals (a row
+condition is re-applied to the whole frame for each metric of each expectation: comparing category codes
+and filtering fewer columns is what keeps fct_indicator_values cheap). GX reports the index labels of the
+first unexpected rows and the examples' keys are looked up here: asked for key columns
+(`unexpected_index_column_names`), GX 1.24.1 reads them cell by cell for EVERY unexpected row before
+keeping the first 20, a Python loop that grows with the failures (dq_indicator_jumps).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from pipelines.quality.suites import TUNABLE_KWARGS
 MAX_EXAMPLES = 5
 GX_SEVERITIES = {"bloquant": "critical", "avertissement": "warning", "info": "info"}
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+STRING_LITERAL = re.compile(r"\"[^\"]*\"|'[^']*'")
 
 
 def _great_expectations():
@@ -37,14 +45,29 @@ def _great_expectations():
     return gx
 
 
+def condition_columns(suite: dict) -> set[str]:
+    """Names used by the row conditions of the suite (columns, and words such as `and`; not the quoted values)."""
+    conditions = (STRING_LITERAL.sub("", e["kwargs"].get("row_condition") or "") for e in suite["expectations"])
+    return {name for condition in conditions for name in IDENTIFIER.findall(condition)}
+
+
+def checked_columns(suite: dict) -> set[str]:
+    """Columns GX reads: the checked columns and those of the row conditions."""
+    return {e["kwargs"].get("column") for e in suite["expectations"]} | condition_columns(suite)
+
+
 def needed_columns(suite: dict, table_columns: list[str]) -> list[str]:
     """Columns of the table used by the suite: checked columns, row conditions and example keys."""
-    wanted = set(suite["meta"].get("key_columns", []))
-    for expectation in suite["expectations"]:
-        kwargs = expectation["kwargs"]
-        wanted.add(kwargs.get("column"))
-        wanted.update(IDENTIFIER.findall(kwargs.get("row_condition") or ""))
+    wanted = checked_columns(suite) | set(suite["meta"].get("key_columns", []))
     return [c for c in table_columns if c in wanted]
+
+
+def gx_frame(suite: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns GX reads, the row-condition columns that are not checked themselves as categoricals
+    (same rows selected; index labels kept for the examples)."""
+    conditions = condition_columns(suite) - {e["kwargs"].get("column") for e in suite["expectations"]}
+    data = frame[[c for c in frame.columns if c in checked_columns(suite)]]
+    return data.astype({c: "category" for c in data.columns if c in conditions})
 
 
 def read_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> pd.DataFrame:
@@ -78,12 +101,13 @@ def _exception_message(info: dict | None) -> str | None:
 
 
 def check_result(suite: dict, expectation: dict, *, success: bool, result: dict | None = None,
-                 keys: Sequence[str] = (), error: str | None = None) -> CheckResult:
-    """One expectation of a suite and its outcome → CheckResult (examples: key columns only, never a
-    checked value; thresholds as written in the suite)."""
+                 frame: pd.DataFrame | None = None, keys: Sequence[str] = (), error: str | None = None) -> CheckResult:
+    """One expectation of a suite and its outcome → CheckResult (examples: the key columns of the first
+    unexpected rows of `frame`, whose index labels GX reports, never a checked value; thresholds as written
+    in the suite)."""
     meta, kwargs, result = expectation["meta"], expectation["kwargs"], result or {}
-    examples = [{k: _plain(row.get(k)) for k in keys}
-                for row in (result.get("partial_unexpected_index_list") or [])[:MAX_EXAMPLES]]
+    labels = (result.get("partial_unexpected_index_list") or [])[:MAX_EXAMPLES] if keys else []
+    examples = [{k: _plain(frame.at[label, k]) for k in keys} for label in labels]
     thresholds = {k: kwargs[k] for k in TUNABLE_KWARGS if kwargs.get(k) is not None}
     return CheckResult(
         check_id=meta["check_id"], origin="gx", family=meta["family"], severity=meta["severity"],
@@ -131,9 +155,9 @@ class Validator:
                 self.gx.ValidationDefinition(name=suite["name"], data=batch, suite=self._suite(suite)))
             checkpoint = self.context.checkpoints.add(self.gx.Checkpoint(
                 name=suite["name"], validation_definitions=[definition], actions=[],
-                result_format={"result_format": "SUMMARY", "unexpected_index_column_names": keys},
+                result_format={"result_format": "SUMMARY"},  # unexpected rows as index labels of `frame`
             ))
-            run = checkpoint.run(batch_parameters={"dataframe": frame})
+            run = checkpoint.run(batch_parameters={"dataframe": gx_frame(suite, frame)})
         except Exception as exc:  # reported as the checks' error, the other suites still run
             return [check_result(suite, e, success=False, error=f"suite inutilisable : {exc}")
                     for e in suite["expectations"]]
@@ -147,7 +171,7 @@ class Validator:
                     "invalides)")))
             else:
                 results.append(check_result(suite, expectation, success=bool(outcome.success), result=outcome.result,
-                                            keys=keys, error=_exception_message(outcome.exception_info)))
+                                            frame=frame, keys=keys, error=_exception_message(outcome.exception_info)))
         return results
 
     def build_docs(self) -> Path:
