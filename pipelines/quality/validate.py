@@ -161,6 +161,8 @@ class Validator:
         except Exception as exc:  # reported as the checks' error, the other suites still run
             return [check_result(suite, e, success=False, error=f"suite inutilisable : {exc}")
                     for e in suite["expectations"]]
+        finally:
+            self._release_batches()
         outcomes = {r.expectation_config.meta["check_id"]: r for o in run.run_results.values() for r in o.results}
         results = []
         for expectation in suite["expectations"]:
@@ -173,6 +175,13 @@ class Validator:
                 results.append(check_result(suite, expectation, success=bool(outcome.success), result=outcome.result,
                                             frame=frame, keys=keys, error=_exception_message(outcome.exception_info)))
         return results
+
+    def _release_batches(self) -> None:
+        """GX's execution engine keeps the data of every batch it loaded for as long as the context lives:
+        dropped after each suite, so that one table at a time is in memory, not all of them."""
+        batches = self.datasource.get_execution_engine().batch_manager
+        batches.batch_data_cache.clear()
+        batches.reset_batch_cache()
 
     def build_docs(self) -> Path:
         self.context.build_data_docs()
