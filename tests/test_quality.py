@@ -16,6 +16,7 @@ import shutil
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -223,6 +224,42 @@ def test_results_are_those_gx_reports_with_the_key_columns(planted, tmp_path):
     finally:
         con.close()
     assert compared == len(results) and failed >= 5  # the planted failures, with their examples, are compared
+
+
+def duckdb_frame(con, table: str, columns: list[str]):
+    """The table as DuckDB's own pandas conversion gives it, dates as datetime.date (the read before Arrow)."""
+    frame = con.execute(f'select {", ".join(columns)} from "{table}"').df()
+    for column in frame.select_dtypes(include="datetime").columns:
+        frame[column] = frame[column].dt.date
+    return frame
+
+
+def test_tables_are_read_as_duckdb_converts_them(planted, tmp_path):
+    """read_table (through Arrow) gives the frame of DuckDB's .df(), dtypes included: every checked table of
+    the planted warehouse, and a table of the awkward cases (decimals, missing integers, booleans and dates,
+    a text column without any value)."""
+    cfg, *_ = planted
+    con = duckdb.connect(str(tmp_path / "cases.duckdb"))
+    try:
+        con.execute("""create table cases as select * from (values
+            (1, 1.25::decimal(18, 2), 7, true, date '2024-02-29', 'a', null::varchar, 0.1::decimal(18, 2)),
+            (2, 20460327.34, null, null, null, null, null, 12331924.77)) t(n, amount, count, flag, day, code, empty, debit)""")
+        columns = ["n", "amount", "count", "flag", "day", "code", "empty", "debit"]
+        pd.testing.assert_frame_equal(validate.read_table(con, "cases", columns), duckdb_frame(con, "cases", columns),
+                                      check_exact=True)
+    finally:
+        con.close()
+    con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+    try:
+        tables = dict(con.execute("select table_name, list(column_name order by ordinal_position) from "
+                                  "information_schema.columns where table_schema = 'main' group by table_name").fetchall())
+        for suite in load_suites():
+            if suite["name"] in tables:
+                columns = validate.needed_columns(suite, tables[suite["name"]])
+                pd.testing.assert_frame_equal(validate.read_table(con, suite["name"], columns),
+                                              duckdb_frame(con, suite["name"], columns), check_exact=True)
+    finally:
+        con.close()
 
 
 def test_suites_merge_keeps_hand_edits(tmp_path):
