@@ -237,14 +237,16 @@ def duckdb_frame(con, table: str, columns: list[str]):
 def test_tables_are_read_as_duckdb_converts_them(planted, tmp_path):
     """read_table (through Arrow) gives the frame of DuckDB's .df(), dtypes included: every checked table of
     the planted warehouse, and a table of the awkward cases (decimals, missing integers, booleans and dates,
-    a text column without any value)."""
+    a day on two rows, text and date columns without any value)."""
     cfg, *_ = planted
     con = duckdb.connect(str(tmp_path / "cases.duckdb"))
     try:
         con.execute("""create table cases as select * from (values
-            (1, 1.25::decimal(18, 2), 7, true, date '2024-02-29', 'a', null::varchar, 0.1::decimal(18, 2)),
-            (2, 20460327.34, null, null, null, null, null, 12331924.77)) t(n, amount, count, flag, day, code, empty, debit)""")
-        columns = ["n", "amount", "count", "flag", "day", "code", "empty", "debit"]
+            (1, 1.25::decimal(18, 2), 7, true, date '2024-02-29', 'a', null::varchar, 0.1::decimal(18, 2), null::date),
+            (2, 20460327.34, null, null, null, null, null, 12331924.77, null),
+            (3, 0, 8, false, date '2024-02-29', 'b', null, 0, null))
+            t(n, amount, count, flag, day, code, empty, debit, no_day)""")
+        columns = ["n", "amount", "count", "flag", "day", "code", "empty", "debit", "no_day"]
         pd.testing.assert_frame_equal(validate.read_table(con, "cases", columns), duckdb_frame(con, "cases", columns),
                                       check_exact=True)
     finally:
