@@ -11,7 +11,9 @@ condition is re-applied to the whole frame for each metric of each expectation: 
 and filtering fewer columns is what keeps fct_indicator_values cheap). GX reports the index labels of the
 first unexpected rows and the examples' keys are looked up here: asked for key columns
 (`unexpected_index_column_names`), GX 1.24.1 reads them cell by cell for EVERY unexpected row before
-keeping the first 20, a Python loop that grows with the failures (dq_indicator_jumps).
+keeping the first 20, a Python loop that grows with the failures (dq_indicator_jumps). Tables are read
+through Arrow (see read_table) and each suite's batch is dropped from GX once validated: one table at a
+time in memory.
 """
 
 from __future__ import annotations
@@ -84,8 +86,7 @@ def read_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -
     before pandas stores them as Arrow strings: five times the CPU and three times the frame's size in
     passing), with the dtypes `.df()` gives: decimals as float64, integers and booleans nullable only when
     a value is missing, a column without any value (every column of an empty table) as DuckDB gives it
-    (text: None objects); then dates as
-    datetime.date, which GX compares with its date bounds."""
+    (text: None objects); then dates as datetime.date, which GX compares with its date bounds."""
     types = {d[0]: str(d[1]) for d in con.execute(f'select {_quoted(columns)} from "{table}" limit 0').description}
     selected = ", ".join(f'cast("{c}" as double) as "{c}"' if types[c].startswith("DECIMAL") else f'"{c}"'
                          for c in columns)  # DuckDB's conversion to double, not Arrow's (a last digit apart)
