@@ -16,6 +16,7 @@ import shutil
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -25,10 +26,10 @@ from pipelines.dbt import target_dir
 from pipelines.demo.dsn import write_dsn_files
 from pipelines.demo.facts import ActivityFacts, Person, Stay
 from pipelines.pseudonymise import Pseudonymiser, load_or_create_secret
-from pipelines.quality import blocking_failures, latest_report, run_quality
+from pipelines.quality import blocking_failures, latest_report, run_quality, validate
 from pipelines.quality.asset_checks import check_name, quality_checks
 from pipelines.quality.results import FAMILIES, SEVERITIES
-from pipelines.quality.suites import EXPECTATIONS_DIR, generate, merge, suite_text, write_suites
+from pipelines.quality.suites import EXPECTATIONS_DIR, generate, load_suites, merge, suite_text, write_suites
 from pipelines.run import run_association
 from tests.conftest import make_association
 
@@ -185,6 +186,82 @@ def test_cli_prints_the_latest_run_in_french_and_fails_on_a_blocking_check(plant
     assert "[bloquant] La DSN couvre chaque mois attendu" in out.output
     assert f"exemple : source dsn, FINESS {FINESS}, année {YEAR}, mois {MISSING_DSN_MONTH.month}" in out.output
     assert "Indicateurs marqués « contrôles en échec » : A1-10" in out.output
+
+
+def test_results_are_those_gx_reports_with_the_key_columns(planted, tmp_path):
+    """validate_suites (GX on the checked columns, example keys looked up from the index labels GX reports)
+    gives, for every check, the outcome and examples GX gives on the whole frame asked for the key columns
+    (`unexpected_index_column_names`, the path it pays per unexpected row)."""
+    cfg, *_ = planted
+    suites = load_suites()
+    results = {r.check_id: r for r in validate.validate_suites(cfg.warehouse_path, suites, tmp_path / "docs")[0]}
+    gx = validate.Validator(tmp_path / "reference_docs")
+    source = gx.context.data_sources.add_pandas("reference")
+    con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+    compared = failed = 0
+    try:
+        tables = dict(con.execute("select table_name, list(column_name order by ordinal_position) from "
+                                  "information_schema.columns where table_schema = 'main' group by table_name").fetchall())
+        for suite in suites:
+            if suite["name"] not in tables:
+                continue
+            frame = validate.read_table(con, suite["name"], validate.needed_columns(suite, tables[suite["name"]]))
+            if frame.empty:
+                continue
+            keys = [k for k in suite["meta"]["key_columns"] if k in frame.columns]
+            batch = source.add_dataframe_asset(suite["name"]).add_batch_definition_whole_dataframe("all")
+            outcome = batch.get_batch(batch_parameters={"dataframe": frame}).validate(
+                gx._suite(suite), result_format={"result_format": "SUMMARY", "unexpected_index_column_names": keys})
+            for reference in outcome.results:
+                mine = results[reference.expectation_config.meta["check_id"]]
+                examples = [{k: validate._plain(row[k]) for k in keys}
+                            for row in reference.result.get("partial_unexpected_index_list", [])[:validate.MAX_EXAMPLES]]
+                assert (mine.success, mine.failing_rows, mine.total_rows, mine.example_keys) == (
+                    reference.success, reference.result.get("unexpected_count"), reference.result.get("element_count"),
+                    examples), mine.check_id
+                compared += 1
+                failed += not mine.success
+    finally:
+        con.close()
+    assert compared == len(results) and failed >= 5  # the planted failures, with their examples, are compared
+
+
+def duckdb_frame(con, table: str, columns: list[str]):
+    """The table as DuckDB's own pandas conversion gives it, dates as datetime.date (the read before Arrow)."""
+    frame = con.execute(f'select {", ".join(columns)} from "{table}"').df()
+    for column in frame.select_dtypes(include="datetime").columns:
+        frame[column] = frame[column].dt.date
+    return frame
+
+
+def test_tables_are_read_as_duckdb_converts_them(planted, tmp_path):
+    """read_table (through Arrow) gives the frame of DuckDB's .df(), dtypes included: every checked table of
+    the planted warehouse, and a table of the awkward cases (decimals, missing integers, booleans and dates,
+    a day on two rows, text and date columns without any value)."""
+    cfg, *_ = planted
+    con = duckdb.connect(str(tmp_path / "cases.duckdb"))
+    try:
+        con.execute("""create table cases as select * from (values
+            (1, 1.25::decimal(18, 2), 7, true, date '2024-02-29', 'a', null::varchar, 0.1::decimal(18, 2), null::date),
+            (2, 20460327.34, null, null, null, null, null, 12331924.77, null),
+            (3, 0, 8, false, date '2024-02-29', 'b', null, 0, null))
+            t(n, amount, count, flag, day, code, empty, debit, no_day)""")
+        columns = ["n", "amount", "count", "flag", "day", "code", "empty", "debit", "no_day"]
+        pd.testing.assert_frame_equal(validate.read_table(con, "cases", columns), duckdb_frame(con, "cases", columns),
+                                      check_exact=True)
+    finally:
+        con.close()
+    con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+    try:
+        tables = dict(con.execute("select table_name, list(column_name order by ordinal_position) from "
+                                  "information_schema.columns where table_schema = 'main' group by table_name").fetchall())
+        for suite in load_suites():
+            if suite["name"] in tables:
+                columns = validate.needed_columns(suite, tables[suite["name"]])
+                pd.testing.assert_frame_equal(validate.read_table(con, suite["name"], columns),
+                                              duckdb_frame(con, suite["name"], columns), check_exact=True)
+    finally:
+        con.close()
 
 
 def test_suites_merge_keeps_hand_edits(tmp_path):
