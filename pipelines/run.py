@@ -65,7 +65,8 @@ def check_quality(cfg: AssociationConfig):
     from pipelines.quality import run_quality
 
     report = run_quality(cfg)
-    run_dbt(cfg, ["run", "--select", "fct_indicator_values"])
+    # --no-write-json: the build's run_results.json stays the one a later quality run reads its dbt tests from
+    run_dbt(cfg, ["run", "--select", "fct_indicator_values", "--no-write-json"])
     return report
 
 

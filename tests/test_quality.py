@@ -30,7 +30,7 @@ from pipelines.quality import blocking_failures, latest_report, run_quality, val
 from pipelines.quality.asset_checks import check_name, quality_checks
 from pipelines.quality.results import FAMILIES, SEVERITIES
 from pipelines.quality.suites import EXPECTATIONS_DIR, generate, load_suites, merge, suite_text, write_suites
-from pipelines.run import run_association
+from pipelines.run import check_quality, run_association
 from tests.conftest import make_association
 
 D = dt.date
@@ -262,6 +262,15 @@ def test_tables_are_read_as_duckdb_converts_them(planted, tmp_path):
                                               duckdb_frame(con, suite["name"], columns), check_exact=True)
     finally:
         con.close()
+
+
+def test_a_quality_run_after_the_failed_checks_overlay_still_reads_the_dbt_tests(planted):
+    """check_quality reruns fct_indicator_values after the checks; a later quality run (the quality_run asset
+    materialised alone) must still find the build's dbt data tests."""
+    cfg, *_ = planted
+    before = {r.check_id for r in run_quality(cfg).results if r.origin == "dbt"}
+    check_quality(cfg)
+    assert before and {r.check_id for r in run_quality(cfg).results if r.origin == "dbt"} == before
 
 
 def test_suites_merge_keeps_hand_edits(tmp_path):
