@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.config import AssociationConfig
+from pipelines.memory import release_memory
 from pipelines.pseudonymise import Pseudonymiser, load_or_create_secret
 from pipelines.quality.store import ensure_dq_tables
 from pipelines.readers.base import ReadContext
@@ -90,4 +91,5 @@ def ingest(cfg: AssociationConfig, domains: set[str] | None = None, progress: Pr
                 report.results.extend(ingest_source(con, source, pseudonymiser, progress))
     finally:
         con.close()
+        release_memory()
     return report

@@ -15,6 +15,7 @@ from pipelines.config import AssociationConfig
 from pipelines.dbt import run_dbt
 from pipelines.errors import TdbmsError
 from pipelines.ingest import IngestReport, ingest
+from pipelines.memory import release_memory
 
 Progress = Callable[[str], None]
 
@@ -65,6 +66,7 @@ def check_quality(cfg: AssociationConfig):
     from pipelines.quality import run_quality
 
     report = run_quality(cfg)
+    release_memory()
     # --no-write-json: the build's run_results.json stays the one a later quality run reads its dbt tests from
     run_dbt(cfg, ["run", "--select", "fct_indicator_values", "--no-write-json"])
     return report
