@@ -5,10 +5,10 @@ The three demo associations (copies of the session `demo` configurations with th
 folder) plus a fourth whose configuration is broken; two runs of each good association submitted at once.
 Then the daemon is killed in the middle of a run of demo_enfance, whose run worker dies with it (a crashed
 host), and restarted: the interrupted run ends failed, the rerun queued meanwhile gives the same indicators.
-Cost: 8 pipeline runs (about 45 s of CPU each; the second run of an association skips its already loaded files)
-plus the start of four code servers and the daemon, on top of the shared `demo` fixture: about 6 min of CPU,
-so 3–4 min wall on an idle 2-core machine (estimate, not measured); with the machine shared (load 5 to 10)
-this file took 16 to 25 min including the session `demo` fixture.
+Cost: 8 pipeline runs (about 30 s each; the second run of an association skips its already loaded files)
+plus the start of four code servers and the daemon, on top of the shared `demo` fixture (this file is in the
+`demo` xdist group): about 10 min wall within `make test` on the idle 2-core machine (measured on a fresh
+clone: the deployment fixture 505 s, the daemon-kill test 122 s), beside the other worker's tests.
 """
 
 from __future__ import annotations
