@@ -108,6 +108,12 @@ def already_loaded(con: duckdb.DuckDBPyConnection, kind: str, path: Path, file_h
         "select min(file_path) from load_log where source_kind = ? and file_hash = ? and status = 'charge'",
         [kind, file_hash],
     ).fetchone()
+    return _skipped(kind, path, file_hash, original)
+
+
+def _skipped(kind: str, path: Path, file_hash: str, original: str | None) -> LoadResult | None:
+    """`deja_charge` when `original` (the path this content was first loaded from) exists, said to be a
+    copy when it is another path."""
     if original is None:
         return None
     copy = None if original == str(path) else f"{path} : même contenu que {original}, déjà chargé : fichier ignoré"
@@ -248,11 +254,7 @@ class _Ledger:
 
     def already_loaded(self, path: Path, file_hash: str) -> LoadResult | None:
         """As `already_loaded`, from memory."""
-        original = self.loaded.get(file_hash)
-        if original is None:
-            return None
-        copy = None if original == str(path) else f"{path} : même contenu que {original}, déjà chargé : fichier ignoré"
-        return LoadResult(path, self.kind, file_hash, "deja_charge", message=copy)
+        return _skipped(self.kind, path, file_hash, self.loaded.get(file_hash))
 
     def next_id(self) -> int:
         self.last_id += 1

@@ -74,8 +74,9 @@ def gx_frame(suite: dict, frame: pd.DataFrame) -> pd.DataFrame:
     (same rows selected; index labels kept for the examples, `frame` having the row numbers as labels).
     The labels are stored in the smallest integer type: DataFrame.query copies the index twice per call
     and GX calls it for every metric of an expectation with a row condition."""
+    checked = checked_columns(suite)
     conditions = condition_columns(suite) - {e["kwargs"].get("column") for e in suite["expectations"]}
-    data = frame[[c for c in frame.columns if c in checked_columns(suite)]]
+    data = frame[[c for c in frame.columns if c in checked]]
     data = data.set_axis(data.index.astype(np.min_scalar_type(len(data))))
     return data.astype({c: "category" for c in data.columns if c in conditions})
 
