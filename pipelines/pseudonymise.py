@@ -15,10 +15,12 @@ import stat
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.errors import ConfigError
 
 KEY_HEX_CHARS = 32  # 128 bits: collision-free at any association's scale, half the storage
+MEMO_ENTRIES = 1 << 18  # keys remembered (~50 MB at most): persons, stays and staff recur from file to file
 
 
 def load_or_create_secret(path: Path) -> bytes:
@@ -42,10 +44,12 @@ def load_or_create_secret(path: Path) -> bytes:
 
 
 class Pseudonymiser:
-    """Turns an identifier into a stable pseudonymous key, per association and per domain."""
+    """Turns an identifier into a stable pseudonymous key, per association and per domain. The readers share
+    one per run: a key is computed once, the memo starting afresh when full (one key per act would fill it)."""
 
     def __init__(self, secret: bytes):
-        self._secret = secret
+        self._keyed = hmac.new(secret, digestmod=hashlib.sha256)  # copied per value: the key is set up once
+        self._memo: dict[tuple[str, str], str] = {}
 
     def key(self, value: str | int | None, domain: str) -> str | None:
         if value is None:
@@ -53,16 +57,17 @@ class Pseudonymiser:
         text = str(value).strip()
         if not text:
             return None
-        digest = hmac.new(self._secret, f"{domain}\x1f{text}".encode(), hashlib.sha256)
-        return digest.hexdigest()[:KEY_HEX_CHARS]
+        known = self._memo.get((domain, text))
+        if known is None:
+            digest = self._keyed.copy()
+            digest.update(f"{domain}\x1f{text}".encode())
+            if len(self._memo) >= MEMO_ENTRIES:
+                self._memo.clear()
+            known = self._memo[(domain, text)] = digest.hexdigest()[:KEY_HEX_CHARS]
+        return known
 
-    def keys(self, values: pa.Array | list, domain: str) -> pa.Array:
-        """Vectorised form for Arrow columns (one C-level HMAC per distinct value)."""
-        pylist = values.to_pylist() if isinstance(values, pa.Array | pa.ChunkedArray) else values
-        cache: dict = {}
-        out = []
-        for value in pylist:
-            if value not in cache:
-                cache[value] = self.key(value, domain)
-            out.append(cache[value])
-        return pa.array(out, pa.string())
+    def keys(self, values: pa.Array, domain: str) -> pa.Array:
+        """Vectorised form for an Arrow column: one HMAC per distinct value, nulls stay null."""
+        encoded = pc.dictionary_encode(values)
+        hashed = pa.array([self.key(value, domain) for value in encoded.dictionary.to_pylist()], pa.string())
+        return pc.take(hashed, encoded.indices)

@@ -15,6 +15,7 @@ from pipelines.errors import SourceFileError
 from pipelines.pseudonymise import Pseudonymiser
 
 BATCH_ROWS = 50_000
+BLOCK_BYTES = 32 << 20
 
 
 class RawRows(NamedTuple):
@@ -80,6 +81,22 @@ def decode_lines(path: Path, encoding: str, newline: str | None = "") -> Iterato
     except UnicodeDecodeError:
         check_encoding(path, encoding)  # the text layer decodes ahead of the lines: find the bad byte's own line
         raise
+
+
+def byte_blocks(path: Path, size: int = BLOCK_BYTES) -> Iterator[bytes]:
+    """The file in blocks of about `size` bytes, each ending at a line end (or at the end of the file)."""
+    with open(path, "rb") as handle:
+        rest = b""
+        while chunk := handle.read(size):
+            block = rest + chunk
+            cut = block.rfind(b"\n") + 1
+            if cut:
+                rest = block[cut:]
+                yield block[:cut]
+            else:
+                rest = block
+        if rest:
+            yield rest
 
 
 # Messages of the libraries under the readers (calamine, sqlite3), said in French to the user.

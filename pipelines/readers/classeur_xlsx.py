@@ -84,7 +84,6 @@ def read_records(
     fixed = tuple(value for _, _, value in constants)
     builder = BatchBuilder(spec.table, schema)
     kept = [c for c in spec.columns if not c.drop]
-    keys: dict[tuple[str, str], str | None] = {}
     for line, values in rows:
         cells = [values[p] if p < len(values) else None for p in positions]
         record, reason = {}, None
@@ -98,10 +97,7 @@ def read_records(
                     break
                 record[column.name] = None
             elif column.pseudonymise:
-                key = (column.pseudonymise, value)
-                if key not in keys:
-                    keys[key] = pseudonymiser.key(value, column.pseudonymise)
-                record[column.name] = keys[key]
+                record[column.name] = pseudonymiser.key(value, column.pseudonymise)
             else:
                 try:
                     record[column.name] = _parse(column, value)

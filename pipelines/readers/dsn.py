@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -526,27 +525,19 @@ class RubricNames:
 
 
 RUBRIC_NAMES = RubricNames()
-_KEY_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # pseudonymiser → its known keys
 
 
 class Hasher:
-    """Keyed hashes of identifiers, computed once per distinct (normalised) value and pseudonymiser."""
+    """Keyed hashes of identifiers, normalised first (no spaces, upper case, a NIR without its 2-digit key)."""
 
     def __init__(self, context: ReadContext) -> None:
         self._pseudonymiser = context.pseudonymiser
-        self._cache: dict[tuple[str, str], str | None] = _KEY_CACHES.setdefault(context.pseudonymiser, {})
 
     def __call__(self, values: pa.Array, domain: str) -> pa.Array:
         values = pc.utf8_upper(pc.replace_substring_regex(values, r"\s", ""))
         if domain == "employee":  # a NIR given with its 2-digit key
             values = pc.if_else(pc.equal(pc.utf8_length(values), 15), pc.utf8_slice_codeunits(values, 0, 13), values)
-        distinct = pc.unique(values)
-        keys = []
-        for value in distinct.to_pylist():
-            if (domain, value) not in self._cache:
-                self._cache[(domain, value)] = self._pseudonymiser.key(value, domain)
-            keys.append(self._cache[(domain, value)])
-        return pa.array(keys, pa.string()).take(pc.index_in(values, distinct))
+        return self._pseudonymiser.keys(values, domain)
 
 
 # --- Reading a file -------------------------------------------------------------------------------------

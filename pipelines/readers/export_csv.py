@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines.errors import SourceFileError
-from pipelines.readers.base import RawRows, ReadContext, Reject, decode_lines, is_binary
+from pipelines.readers.base import RawRows, ReadContext, Reject, byte_blocks, is_binary
 from pipelines.readers.csv_table import (
     Column,
     TableSpec,
@@ -26,13 +26,14 @@ from pipelines.readers.csv_table import (
     parse_finess,
     parse_int_range,
     parse_yes_no,
-    read_table,
+    read_delimited,
 )
 
 KIND = "export_csv"
 ENCODING = "cp1252"
 DELIMITER = ";"
 FOLDER_PATTERN = re.compile(r"^extraction_(\d{4}-\d{2}-\d{2})$")
+NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 S, D, B, I = pa.string(), pa.date32(), pa.bool_(), pa.int32()
 SPECS = (
@@ -105,20 +106,24 @@ def discover(folder: Path) -> list[Path]:
 
 def _check_not_utf8(path: Path) -> None:
     """A UTF-8 file decodes as cp1252 into mojibake: refuse it, naming the first line with a UTF-8 accent."""
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if raw.isascii():
-                continue
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return  # a genuine single-byte encoding
-            raise SourceFileError(
-                path,
-                "le fichier est encodé en UTF-8 alors que l'export doit être en Windows-1252 (cp1252) : "
-                "ré-exportez-le depuis le logiciel ou convertissez-le",
-                number,
-            )
+    lines_before = 0
+    for block in byte_blocks(path):
+        accent = NON_ASCII.search(block)
+        if accent is None:
+            lines_before += block.count(b"\n")
+            continue
+        start = block.rfind(b"\n", 0, accent.start()) + 1
+        end = block.find(b"\n", accent.start())
+        try:
+            block[start:end if end >= 0 else len(block)].decode("utf-8")
+        except UnicodeDecodeError:
+            return  # a genuine single-byte encoding
+        raise SourceFileError(
+            path,
+            "le fichier est encodé en UTF-8 alors que l'export doit être en Windows-1252 (cp1252) : "
+            "ré-exportez-le depuis le logiciel ou convertissez-le",
+            lines_before + block.count(b"\n", 0, start) + 1,
+        )
 
 
 def read(path: Path, context: ReadContext) -> Iterator[RawRows | Reject]:
@@ -132,4 +137,4 @@ def read(path: Path, context: ReadContext) -> Iterator[RawRows | Reject]:
         raise SourceFileError(path, "fichier binaire : un export CSV (texte Windows-1252, séparateur ;) est attendu", 1)
     _check_not_utf8(path)
     constants = (("extraction_date", pa.date32(), extraction_date(path)),)
-    yield from read_table(path, spec, decode_lines(path, ENCODING), DELIMITER, context.pseudonymiser, constants)
+    yield from read_delimited(path, spec, ENCODING, DELIMITER, context.pseudonymiser, constants)

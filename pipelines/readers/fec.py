@@ -33,7 +33,7 @@ import tempfile
 import threading
 import unicodedata
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -988,19 +988,6 @@ def _first_line_bytes(path: Path) -> bytes:
 # --------------------------------------------------------------------------------------------------
 
 
-class AuxKeys:
-    """Keyed hashes of CompAuxNum (residents, employees, suppliers), computed once per distinct value."""
-
-    def __init__(self, key: Callable[[str], str]):
-        self._key = key
-        self._cache: dict[str, str] = {}
-
-    def __call__(self, values: pa.Array) -> pa.Array:
-        distinct = pc.unique(values).drop_null()
-        keys = [self._cache.get(v) or self._cache.setdefault(v, self._key(v)) for v in distinct.to_pylist()]
-        return pa.array(keys, pa.string()).take(pc.index_in(values, value_set=distinct))
-
-
 OPENING_LABEL = r"(?i)^\s*(a|à|À)[ -]?nouveaux?\b"
 OPENING_MARK = "A-NOUVEAUX"
 
@@ -1018,14 +1005,14 @@ def without_personal_labels(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def read(path: Path, context: ReadContext) -> Iterator[RawRows | Reject]:
-    aux_keys = AuxKeys(lambda value: context.pseudonymiser.key(value, AUX_DOMAIN))
     with ParsedFec(Path(path)) as fec:
         for item in fec.stream():
             if isinstance(item, Reject):
                 yield item
                 continue
             item = without_personal_labels(item)
-            columns = [aux_keys(item.column("comp_aux_num")) if name == "comp_aux_key" else item.column(name)
+            aux_key = context.pseudonymiser.keys(item.column("comp_aux_num"), AUX_DOMAIN)
+            columns = [aux_key if name == "comp_aux_key" else item.column(name)
                        for name in LINES_SCHEMA.names]
             yield RawRows("raw_fec_lines", pa.RecordBatch.from_arrays(columns, schema=LINES_SCHEMA))
         failures = fec.checks()

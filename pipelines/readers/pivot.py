@@ -14,17 +14,18 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipelines.errors import SourceFileError
-from pipelines.readers.base import RawRows, ReadContext, Reject, decode_lines, is_binary
+from pipelines.readers.base import RawRows, ReadContext, Reject, is_binary
 from pipelines.readers.csv_table import (
     Column,
     TableSpec,
+    arrow_form,
     exit_not_before_entry,
     parse_choice,
     parse_date_iso,
     parse_finess,
     parse_int_range,
     parse_yes_no,
-    read_table,
+    read_delimited,
 )
 
 KIND = "pivot"
@@ -34,11 +35,15 @@ MODES = ("HP", "HT", "AJ", "INT", "SEMI", "EXT", "SERV")
 S, D, B, I = pa.string(), pa.date32(), pa.bool_(), pa.int32()
 
 
+NATURAL = parse_int_range(0, 2**31 - 1)  # the widest a raw int32 column holds
+
+
+@arrow_form(NATURAL.vector)
 def _natural(text: str) -> int:
     value = int(text)
     if value < 0:
         raise ValueError(f"nombre positif attendu, « {text} » reçu")
-    return value
+    return NATURAL(text)
 
 
 SPECS = (
@@ -135,7 +140,7 @@ def read(path: Path, context: ReadContext) -> Iterator[RawRows | Reject]:
         raise SourceFileError(path, "fichier vide", 1)
     if is_binary(path):
         raise SourceFileError(path, "fichier binaire : un CSV UTF-8 est attendu", 1)
-    yield from read_table(path, spec, decode_lines(path, ENCODING), DELIMITER, context.pseudonymiser)
+    yield from read_delimited(path, spec, ENCODING, DELIMITER, context.pseudonymiser)
 
 
 def format_markdown() -> str:
