@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.errors import SourceFileError
 from pipelines.readers.base import RawRows, ReadContext, Reject, library_message
@@ -25,6 +26,7 @@ from pipelines.readers.classeur_xlsx import RowCheck, read_records
 from pipelines.readers.csv_table import (
     Column,
     TableSpec,
+    arrow_form,
     parse_choice,
     parse_date_iso,
     parse_finess,
@@ -38,6 +40,7 @@ MOVEMENT_TYPES = ("ADM", "DIS", "HOSP_OUT", "HOSP_IN", "LEAVE_OUT", "LEAVE_IN")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+@arrow_form(parse_date_iso.vector)  # its shape is this rule's shape
 def parse_iso_date(text: str) -> dt.date:
     if not ISO_DATE.match(text):
         raise ValueError(f"date « {text} » invalide (format attendu AAAA-MM-JJ)")
@@ -127,6 +130,17 @@ def _check(spec: TableSpec) -> RowCheck | None:
         return None
     width = len(spec.columns)
 
+    def vector(columns: dict[str, pa.Array], facts: list[pa.Array]) -> pa.Array:
+        """The rows `check` refuses, from whole columns."""
+        computed = dict(zip(names, facts, strict=True))
+        refused = pc.fill_null(pc.equal(computed["facility_known"], 0), False)
+        if "first_admission" in computed:
+            first = computed["first_admission"].cast(pa.string())
+            before = pc.fill_null(pc.less(columns["movement_date"].cast(pa.string()), first), True)
+            refused = pc.or_(refused, pc.and_(pc.not_equal(columns["movement_type"], "ADM"), before))
+        return pc.fill_null(refused, False)
+
+    @arrow_form(vector)
     def check(record: dict, values: Sequence) -> str | None:
         computed = dict(zip(names, values[width:], strict=True))
         if computed.get("facility_known") == 0:

@@ -14,17 +14,31 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.errors import SourceFileError
 from pipelines.pseudonymise import Pseudonymiser
-from pipelines.readers.base import BatchBuilder, RawRows, ReadContext, Reject, flushed, open_workbook
+from pipelines.readers.base import (
+    BATCH_ROWS,
+    BatchBuilder,
+    RawRows,
+    ReadContext,
+    Reject,
+    flushed,
+    open_workbook,
+)
 from pipelines.readers.csv_table import (
+    UNUSUAL,
     Column,
     TableSpec,
+    arrow_rows,
     check_header,
+    checked_columns,
     parse_choice,
     parse_finess,
     parse_int_range,
@@ -79,7 +93,67 @@ def read_records(
 ) -> Iterator[RawRows | Reject]:
     """Parse typed rows `(line, values)` whose declared columns sit at `positions`; yield batches and rejects.
     `where` names the sheet or table in reasons; `check(record, values)` is a cross-field check after parsing;
-    `constants` = (name, type, value) columns put first on every row."""
+    `constants` = (name, type, value) columns put first on every row. When every rule has its Arrow form, each
+    chunk of rows is checked column by column and only the rows a rule doubts are parsed one by one."""
+    if not (spec.vectorised and (check is None or hasattr(check, "vector"))):
+        yield from _record_by_record(spec, rows, positions, pseudonymiser, where, constants, check)
+        return
+    rows = iter(rows)
+    while chunk := list(islice(rows, BATCH_ROWS)):
+        width = min(len(values) for _, values in chunk)
+        columns = list(zip(*(values for _, values in chunk), strict=False)) if width > max(positions) else []
+        if not columns:
+            yield from _record_by_record(spec, chunk, positions, pseudonymiser, where, constants, check)
+            continue
+        good = np.ones(len(chunk), dtype=bool)
+        texts = [_arrow_text(columns[position], good) for position in positions]
+        values = checked_columns(spec, texts, good)
+        if check is not None:
+            good &= ~np.asarray(check.vector(values, [_arrow_fact(column) for column in columns[len(positions):]]))
+        if good.any():
+            numbers = np.fromiter((line for line, _ in chunk), dtype=np.int32, count=len(chunk))
+            yield arrow_rows(spec, values, good, numbers, constants, pseudonymiser)
+        doubted = [chunk[index] for index in np.flatnonzero(~good)]
+        yield from _record_by_record(spec, doubted, positions, pseudonymiser, where, constants, check)
+
+
+# Characters str.strip() removes besides space and tab (a typed cell may hold any of them).
+STRIPPED_EDGE = f"^[\\s\\x0b\\x1c-\\x1f]|^{UNUSUAL}|[\\s\\x0b\\x1c-\\x1f]$|{UNUSUAL}$"
+
+
+def _arrow_text(cells: tuple, good: np.ndarray) -> pa.Array:
+    """Typed cells as `cell_value` gives them, as Arrow text ("" for empty); `good` loses the rows whose cell
+    is not plainly text, an integer, a whole float or a boolean, or whose text has a stripped edge character."""
+    try:
+        array = pa.array(cells)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed types: each row says what it holds
+        good[:] = False
+        return pa.array([""] * len(cells))
+    kind = array.type
+    if pa.types.is_floating(kind):
+        whole = pc.fill_null(pc.and_(pc.is_finite(array), pc.less(pc.abs(array), 2.0**53)), True)
+        whole = pc.and_(whole, pc.fill_null(pc.equal(pc.floor(array), array), True))
+        good &= np.asarray(whole)
+        array = pc.if_else(whole, array, 0).cast(pa.int64())
+    if pa.types.is_string(kind):
+        good &= ~np.asarray(pc.fill_null(pc.match_substring_regex(array, STRIPPED_EDGE), False))
+    elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+              or pa.types.is_null(kind)):
+        good &= np.asarray(pc.is_null(array))  # a date or a time outside a date column
+    text = pc.ascii_trim(array.cast(pa.string()), characters=" \t") if not pa.types.is_null(kind) else array
+    return pc.fill_null(text.cast(pa.string()), "")
+
+
+def _arrow_fact(cells: tuple) -> pa.Array:
+    """A fact computed beside each row (base_sqlite's SQL_FACTS)."""
+    return pa.array(cells)
+
+
+def _record_by_record(
+    spec: TableSpec, rows: Iterable[tuple[int, Sequence]], positions: Sequence[int], pseudonymiser: Pseudonymiser,
+    where: str, constants: tuple[tuple[str, pa.DataType, object], ...], check: RowCheck | None,
+) -> Iterator[RawRows | Reject]:
+    """The reference rules, row by row: the only place their reasons are written."""
     schema = pa.schema([*[(name, typ) for name, typ, _ in constants], *spec.schema])
     fixed = tuple(value for _, _, value in constants)
     builder = BatchBuilder(spec.table, schema)

@@ -213,7 +213,7 @@ def read_delimited(
 ) -> Iterator[RawRows | Reject]:
     """Read a delimited file: vectorised when each line is one row and every rule of the table has its Arrow
     form, line by line otherwise (from the start, or from the block where Arrow met a line of another
-    width). Both give the same rows, rejects and reasons (tests/test_csv_table.py)."""
+    width). Both give the same rows, rejects and reasons (tests/test_vectorised_readers.py)."""
     if not (spec.vectorised and _one_row_per_line(path, encoding)):
         yield from read_table(path, spec, decode_lines(path, encoding), delimiter, pseudonymiser, constants)
         return
@@ -254,33 +254,12 @@ def _vectorised_batch(parse: RowParser, batch: pa.RecordBatch, first: int,
         if (pc.max(pc.binary_length(column)).as_py() or 0) > limit:
             good &= ~np.asarray(pc.greater(pc.utf8_length(column), limit))
     for cell in cells:
-        if not pc.all(pc.string_is_ascii(cell)).as_py():
+        if not pc.all(pc.string_is_ascii(cell)).as_py():  # control bytes were ruled out by the whole file
             good &= ~np.asarray(pc.match_substring_regex(cell, UNUSUAL_EDGE))
-    values: dict[str, pa.Array] = {}
-    for column, position in zip(spec.columns, parse.positions, strict=True):
-        if column.drop:
-            continue
-        text = cells[position]
-        empty = np.asarray(pc.equal(text, ""))
-        value, ok = (text, None) if column.pseudonymise or not column.parse else column.parse.vector(text)
-        if ok is not None:
-            good &= empty | np.asarray(ok)
-        if column.required:
-            good &= ~empty
-        values[column.name] = pc.if_else(empty, pa.scalar(None, value.type), value)
-    if spec.row_check:
-        good &= ~np.asarray(spec.row_check.vector(values))
+    values = checked_columns(spec, [cells[position] for position in parse.positions], good)
     numbers = np.arange(first, first + batch.num_rows, dtype=np.int32)
-    kept = pa.array(good)
-    columns = [pa.repeat(pa.scalar(value, typ), int(good.sum())) for _, typ, value in constants]
-    for column in parse.kept:
-        value = values[column.name].filter(kept)
-        if column.pseudonymise:
-            value = parse.pseudonymiser.keys(value, column.pseudonymise)
-        columns.append(value.cast(column.type))
-    columns.append(pa.array(numbers[good]))
     if good.any():
-        yield RawRows(spec.table, pa.RecordBatch.from_arrays(columns, schema=_schema(spec, constants)))
+        yield arrow_rows(spec, values, good, numbers, constants, parse.pseudonymiser)
     retried = np.flatnonzero(~good & ~blank)
     rows = pa.Table.from_batches([batch]).take(retried).to_pylist()
     builder = BatchBuilder(spec.table, _schema(spec, constants))
@@ -293,6 +272,41 @@ def _vectorised_batch(parse: RowParser, batch: pa.RecordBatch, first: int,
         elif parsed is not None and (out := builder.add(parsed)):
             yield out
     yield from flushed([builder])
+
+
+def checked_columns(spec: TableSpec, texts: list[pa.Array], good: np.ndarray) -> dict[str, pa.Array]:
+    """The parsed value of each kept column from its trimmed text cells (`texts`, in the order of
+    spec.columns, "" when empty); `good` is narrowed in place to the rows every rule of the table vouches for."""
+    values: dict[str, pa.Array] = {}
+    for column, text in zip(spec.columns, texts, strict=True):
+        if column.drop:
+            continue
+        empty = np.asarray(pc.equal(text, ""))
+        value, ok = (text, None) if column.pseudonymise or not column.parse else column.parse.vector(text)
+        if ok is not None:
+            good &= empty | np.asarray(ok)
+        if column.required:
+            good &= ~empty
+        values[column.name] = pc.if_else(empty, pa.scalar(None, value.type), value)
+    if spec.row_check:
+        good &= ~np.asarray(spec.row_check.vector(values))
+    return values
+
+
+def arrow_rows(spec: TableSpec, values: dict[str, pa.Array], good: np.ndarray, numbers: np.ndarray,
+               constants: tuple[tuple[str, pa.DataType, object], ...], pseudonymiser) -> RawRows:
+    """The raw rows of the good rows: constants, kept columns (identifiers as keyed hashes), line numbers."""
+    kept = pa.array(good)
+    columns = [pa.repeat(pa.scalar(value, typ), int(good.sum())) for _, typ, value in constants]
+    for column in spec.columns:
+        if column.drop:
+            continue
+        value = values[column.name].filter(kept)
+        if column.pseudonymise:
+            value = pseudonymiser.keys(value, column.pseudonymise)
+        columns.append(value.cast(column.type))
+    columns.append(pa.array(numbers[good], pa.int32()))
+    return RawRows(spec.table, pa.RecordBatch.from_arrays(columns, schema=_schema(spec, constants)))
 
 
 # --- value parsers shared by the families (French messages), each with its Arrow form ---

@@ -1,18 +1,21 @@
-"""The two paths of the delimited readers (export_csv, pivot) give the same rows, rejects and reasons: the
-vectorised one (Arrow's CSV parser, each column checked whole) and the line-by-line one (csv module,
-RowParser), which is the reference. Each Arrow form of a rule never accepts what its rule refuses."""
+"""The two paths of the activity readers give the same rows, rejects and reasons: the vectorised one (whole
+columns checked with Arrow: Arrow's CSV parser for export_csv and pivot, the database's values for
+base_sqlite) and the row-by-row one (csv module + RowParser, or read_records' rules), which is the reference.
+Each Arrow form of a rule never accepts what its rule refuses."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+import sqlite3
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
+from pipelines.demo.writers import base_sqlite as base_sqlite_writer
 from pipelines.pseudonymise import Pseudonymiser
-from pipelines.readers import csv_table, export_csv, pivot
+from pipelines.readers import base_sqlite, classeur_xlsx, csv_table, export_csv, pivot
 from pipelines.readers.base import ReadContext, Reject, decode_lines
 from pipelines.readers.csv_table import (
     parse_choice,
@@ -190,3 +193,64 @@ def test_pivot_files_give_the_same_rows_on_both_paths(tmp_path):
     # valid: FINESS even n, mode HP or AJ (n % 3 < 2), exit empty or 2024-03-01 (n % 4 < 2) → n % 12 in {0, 4}
     assert [row["_line"] - 2 for row in kept] == [n for n in range(200) if n % 12 in (0, 4)]
     assert len({row["person_key"] for row in kept}) == len({n % 50 for n in range(200) if n % 12 in (0, 4)})
+
+
+# --- typed rows (base_sqlite): Arrow columns from the database's values, the same rows as record by record ---
+
+def _messy_database(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.executescript(base_sqlite_writer.DDL)
+    con.executemany("insert into facility values (?, ?, ?)",
+                    [(1, "750000001", "A"), (2, " 750000002 ", "B"), (3, "75000000É", "C"), (4, 750000004, "D")])
+    genders = ["M", "F", "m", "", None, 1]
+    births = ["1950-01-02", "1950-02-30", "02/01/1950", None, " 1950-01-02", "1950-01-02\n", 19500102, "0950-01-02"]
+    protections = [1, 0, "Oui", "x", 1.0, 2.5, None, float("nan")]
+    patients = [(n, f"Nom{n}", f"Prénom{n}", "1" * 13, genders[n % 6], births[n % 8], "D1", protections[n % 7])
+                for n in range(1, 120)]
+    con.executemany("insert into patient values (?, ?, ?, ?, ?, ?, ?, ?)", patients)
+    movements, number = [], 0
+    for n in range(1, 120):
+        facility = [1, 2, 4, 9][n % 4]  # 9: unknown
+        events = [("2024-01-05", "ADM"), ("2024-02-01", "DIS")] if n % 5 else [("2024-01-05", "DIS"), ("2024-02-01", "ADM")]
+        for day, kind in events:
+            number += 1
+            movements.append((number, n, facility, day if n % 11 else "2024-13-01", kind if n % 13 else "XXX",
+                              "HP", "DOM", None))
+    con.executemany("insert into movement values (?, ?, ?, ?, ?, ?, ?, ?)", movements)
+    con.executemany("insert into dependency_assessment values (?, ?, ?, ?)",
+                    [(n, "2024-03-01", [2, 7, 3.0, "3", None][n % 5], [10, 10000, None][n % 3]) for n in range(1, 120)])
+    con.executemany("insert into appointment values (?, ?, ?, ?, ?, ?)",
+                    [(n, n, 1, "2024-03-02", [" REALISE", "", "ANNULE\n"][n % 3], None) for n in range(1, 120)])
+    con.executemany("insert into attendance values (?, ?, ?)", [(n, [1, 9][n % 2], "2024-03-03") for n in range(1, 120)])
+    con.commit()
+    con.close()
+
+
+def test_a_messy_sqlite_base_gives_the_same_rows_and_rejects_as_record_by_record(tmp_path, monkeypatch):
+    path = tmp_path / "base.sqlite"
+    _messy_database(path)
+    secret = secrets.token_hex(32).encode()
+    doubted: dict[str, int] = {}
+
+    def by_record(spec, rows, *rest):
+        rows = list(rows)
+        doubted[spec.file_name] = doubted.get(spec.file_name, 0) + len(rows)
+        return record_by_record(spec, rows, *rest)
+
+    record_by_record = classeur_xlsx._record_by_record
+    monkeypatch.setattr(classeur_xlsx, "_record_by_record", by_record)
+    rows, rejects = _collected(base_sqlite.read(path, ReadContext(Pseudonymiser(secret))))
+    # attendance: clean types, the rows of the unknown facility 9 (odd n) are the only ones Arrow doubts;
+    # patient: a column of mixed types (integers, text, floats), every row read record by record
+    assert doubted["attendance"] == 60 and doubted["patient"] == 119
+    monkeypatch.setattr(csv_table.TableSpec, "vectorised", property(lambda spec: False))
+    assert (rows, rejects) == _collected(base_sqlite.read(path, ReadContext(Pseudonymiser(secret))))
+    by_table = {(reason.split(" : ")[0], line): reason for line, reason, _ in rejects}
+    # by hand: patient 1 was born « 1950-02-30 » (births[1]); patient 16 has gender None, births[0], « Oui »
+    assert by_table["table patient", 1] == ("table patient : colonne « birth_date » : date « 1950-02-30 » invalide "
+                                            "(format attendu AAAA-MM-JJ)")
+    patient = {row["_line"]: row for row in rows["raw_base_sqlite_patient"]}[16]
+    assert (patient["sex"], patient["birth_date"], patient["protection"]) == (None, dt.date(1950, 1, 2), True)
+    # facilities: spaces stripped, an integer read as its digits, « É » doubted by Arrow but alphanumeric for the rule
+    finess = [row["finess"] for row in rows["raw_base_sqlite_facility"]]
+    assert finess == ["750000001", "750000002", "75000000É", "750000004"]
