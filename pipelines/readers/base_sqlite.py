@@ -130,9 +130,9 @@ def _check(spec: TableSpec) -> RowCheck | None:
         return None
     width = len(spec.columns)
 
-    def vector(columns: dict[str, pa.Array], facts: list[pa.Array]) -> pa.Array:
-        """The rows `check` refuses, from whole columns."""
-        computed = dict(zip(names, facts, strict=True))
+    def vector(columns: dict[str, pa.Array], cells: list[tuple]) -> pa.Array:
+        """The rows `check` refuses, from the parsed columns and the row's cells (the facts follow the columns)."""
+        computed = {name: pa.array(facts) for name, facts in zip(names, cells[width:], strict=True)}
         refused = pc.fill_null(pc.equal(computed["facility_known"], 0), False)
         if "first_admission" in computed:
             first = computed["first_admission"].cast(pa.string())

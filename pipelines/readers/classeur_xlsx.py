@@ -109,7 +109,7 @@ def read_records(
         texts = [_arrow_text(columns[position], good) for position in positions]
         values = checked_columns(spec, texts, good)
         if check is not None:
-            good &= ~np.asarray(check.vector(values, [_arrow_fact(column) for column in columns[len(positions):]]))
+            good &= ~np.asarray(check.vector(values, columns))
         if good.any():
             numbers = np.fromiter((line for line, _ in chunk), dtype=np.int32, count=len(chunk))
             yield arrow_rows(spec, values, good, numbers, constants, pseudonymiser)
@@ -126,9 +126,12 @@ def _arrow_text(cells: tuple, good: np.ndarray) -> pa.Array:
     is not plainly text, an integer, a whole float or a boolean, or whose text has a stripped edge character."""
     try:
         array = pa.array(cells)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed types: each row says what it holds
-        good[:] = False
-        return pa.array([""] * len(cells))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        try:  # empty text beside numbers
+            array = pa.array([None if cell == "" else cell for cell in cells])
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # mixed types: each row says what it holds
+            good[:] = False
+            return pa.array([""] * len(cells))
     kind = array.type
     if pa.types.is_floating(kind):
         whole = pc.fill_null(pc.and_(pc.is_finite(array), pc.less(pc.abs(array), 2.0**53)), True)
@@ -142,11 +145,6 @@ def _arrow_text(cells: tuple, good: np.ndarray) -> pa.Array:
         good &= np.asarray(pc.is_null(array))  # a date or a time outside a date column
     text = pc.ascii_trim(array.cast(pa.string()), characters=" \t") if not pa.types.is_null(kind) else array
     return pc.fill_null(text.cast(pa.string()), "")
-
-
-def _arrow_fact(cells: tuple) -> pa.Array:
-    """A fact computed beside each row (base_sqlite's SQL_FACTS)."""
-    return pa.array(cells)
 
 
 def _record_by_record(
