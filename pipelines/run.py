@@ -62,13 +62,21 @@ def transform(cfg: AssociationConfig) -> None:
 
 def check_quality(cfg: AssociationConfig):
     """The quality run (GX suites + dbt tests, stored in dq_runs/dq_results), then fct_indicator_values
-    again so that the indicators fed by a failed blocking check get the status failed_checks."""
+    again so that the indicators fed by a failed blocking check get the status failed_checks: only when the
+    new run blocks other indicators than the run fct_indicator_values was marked with (otherwise nothing
+    would change)."""
     from pipelines.quality import run_quality
+    from pipelines.quality.store import load_run, marked_run_id
 
-    report = run_quality(cfg)
-    release_memory()
-    # --no-write-json: the build's run_results.json stays the one a later quality run reads its dbt tests from
-    run_dbt(cfg, ["run", "--select", "fct_indicator_values", "--no-write-json"])
+    with run_lock(cfg, wait=True):
+        report = run_quality(cfg)
+        release_memory()
+        marked = marked_run_id(cfg.warehouse_path)
+        marked_report = load_run(cfg.warehouse_path, marked) if marked is not None else None
+        if (marked_report.blocked_feeds if marked_report else frozenset()) != report.blocked_feeds:
+            # --no-write-json: the build's run_results.json stays the one a later quality run reads its dbt
+            # tests from
+            run_dbt(cfg, ["run", "--select", "fct_indicator_values", "--no-write-json"])
     return report
 
 

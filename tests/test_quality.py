@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines import PROJECT_ROOT
+from pipelines import run as run_module
 from pipelines.cli import main
 from pipelines.dbt import target_dir
 from pipelines.demo.dsn import write_dsn_files
@@ -29,9 +30,10 @@ from pipelines.pseudonymise import Pseudonymiser, load_or_create_secret
 from pipelines.quality import blocking_failures, latest_report, run_quality, validate
 from pipelines.quality.asset_checks import check_name, quality_checks
 from pipelines.quality.results import FAMILIES, SEVERITIES
+from pipelines.quality.store import marked_run_id
 from pipelines.quality.suites import EXPECTATIONS_DIR, generate, load_suites, merge, suite_text, write_suites
 from pipelines.run import check_quality, run_association
-from tests.conftest import make_association
+from tests.conftest import make_association, query
 
 D = dt.date
 FINESS = "990000031"
@@ -264,13 +266,30 @@ def test_tables_are_read_as_duckdb_converts_them(planted, tmp_path):
         con.close()
 
 
-def test_a_quality_run_after_the_failed_checks_overlay_still_reads_the_dbt_tests(planted):
-    """check_quality reruns fct_indicator_values after the checks; a later quality run (the quality_run asset
-    materialised alone) must still find the build's dbt data tests."""
+def test_fct_indicator_values_is_marked_again_only_when_the_blocked_indicators_change(planted, monkeypatch):
+    """check_quality rebuilds fct_indicator_values after the checks only when the new run blocks other
+    indicators than the run it was marked with (recorded by the model's post-hook); a later quality run (the
+    quality_run asset materialised alone) still finds the build's dbt data tests."""
     cfg, *_ = planted
-    before = {r.check_id for r in run_quality(cfg).results if r.origin == "dbt"}
-    check_quality(cfg)
-    assert before and {r.check_id for r in run_quality(cfg).results if r.origin == "dbt"} == before
+    con = duckdb.connect(str(cfg.warehouse_path))
+    con.execute("update fct_indicator_values_quality_run set run_id = null")  # as built before any quality run
+    con.close()
+    rebuilds = []
+    real_dbt = run_module.run_dbt
+    monkeypatch.setattr(run_module, "run_dbt", lambda cfg_, args: rebuilds.append(args) or real_dbt(cfg_, args))
+    dbt_tests = {r.check_id for r in run_quality(cfg).results if r.origin == "dbt"}
+
+    first = check_quality(cfg)
+    assert len(rebuilds) == 1 and marked_run_id(cfg.warehouse_path) == first.run_id
+    failed_checks = "select distinct indicator_code from fct_indicator_values where status = 'failed_checks'"
+    marked = set(query(cfg, failed_checks))
+    assert {("A1-10",), ("A2-04",), ("A2-05",)} <= marked and first.blocking
+
+    second = check_quality(cfg)  # the same indicators blocked: nothing to rebuild
+    assert second.run_id == first.run_id + 1 and second.blocked_feeds == first.blocked_feeds
+    assert len(rebuilds) == 1 and marked_run_id(cfg.warehouse_path) == first.run_id
+    assert set(query(cfg, failed_checks)) == marked
+    assert dbt_tests and {r.check_id for r in run_quality(cfg).results if r.origin == "dbt"} == dbt_tests
 
 
 def test_suites_merge_keeps_hand_edits(tmp_path):

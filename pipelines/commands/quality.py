@@ -90,10 +90,11 @@ def summary_text(report: QualityReport, limit: int = 10, blocked: list[str] | No
 @click.pass_context
 def quality(ctx: click.Context, association: str, run_now: bool, limit: int) -> None:
     from pipelines.catalogue import load_catalogue
-    from pipelines.quality import latest_report, run_quality
+    from pipelines.quality import latest_report
+    from pipelines.run import check_quality
 
     cfg = association_config(ctx, association)
-    report = run_quality(cfg) if run_now else latest_report(cfg)
+    report = check_quality(cfg) if run_now else latest_report(cfg)
     if report is None:
         raise TdbmsError(f"aucun contrôle qualité enregistré pour l'association {cfg.id} : "
                          f"lancez « tdbms quality {cfg.id} --run ».")

@@ -79,6 +79,7 @@ class SiteBuilder:
                 self.filled[finess][0] += item.ok
                 self.filled[finess][1] += 1
         self.esms_by_finess = {e.finess: e for e in wh.esms}
+        self._lines: dict[tuple, Line] = {}
         self.env = Environment(loader=FileSystemLoader(DASHBOARDS_DIR / "templates"), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(value=site.value, quantity=quantity, status=site.status_label, period=period_label,
@@ -99,6 +100,14 @@ class SiteBuilder:
     # -- lines -------------------------------------------------------------------------------------
 
     def line(self, esms: Esms, code: str, cls: BreakdownClass | None = None) -> Line:
+        """The line of an ESMS's indicator (or of one of its classes), made once: the ESMS page and the
+        indicator page show the same."""
+        key = (esms.finess, code, cls.code if cls else None)
+        if key not in self._lines:
+            self._lines[key] = self._line(esms, code, cls)
+        return self._lines[key]
+
+    def _line(self, esms: Esms, code: str, cls: BreakdownClass | None) -> Line:
         unit, breakdown = self.wh.catalogue[code]["unit"], cls.code if cls else None
         line = Line(
             esms=esms, code=code, label=cls.label if cls else self.wh.catalogue[code]["short_label"], unit=unit,

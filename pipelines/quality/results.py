@@ -70,7 +70,12 @@ class QualityReport:
         """Failed checks per (family, severity)."""
         return Counter((r.family, r.severity) for r in self.failed)
 
+    @property
+    def blocked_feeds(self) -> frozenset[str]:
+        """What the blocking failures feed, as fct_indicator_values reads it (macro blocked_indicators)."""
+        return frozenset(code for r in self.blocking for code in r.feeds)
+
     def blocked_indicators(self, all_codes: list[str]) -> list[str]:
         """Indicator codes fed by a blocking failure ("*" = every code of `all_codes`)."""
-        codes = {code for r in self.blocking for code in r.feeds}
+        codes = self.blocked_feeds
         return sorted(set(all_codes) if ALL_INDICATORS in codes else codes)

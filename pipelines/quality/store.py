@@ -82,6 +82,19 @@ def save_run(warehouse: Path, report: QualityReport) -> int:
     return run_id
 
 
+def marked_run_id(warehouse: Path) -> int | None:
+    """The quality run whose blocked indicators fct_indicator_values carries (its post-hook records it); None
+    when it was built before any run, or never."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        if not con.execute("select count(*) from information_schema.tables "
+                           "where table_name = 'fct_indicator_values_quality_run'").fetchone()[0]:
+            return None
+        return con.execute("select run_id from fct_indicator_values_quality_run").fetchone()[0]
+    finally:
+        con.close()
+
+
 def load_run(warehouse: Path, run_id: int | None = None) -> QualityReport | None:
     """A stored run (the latest by default), or None when no run was stored yet."""
     con = duckdb.connect(str(warehouse), read_only=True)

@@ -4,6 +4,8 @@
 -- one model, nothing to add here. Each value records the release of the definitions it was computed under
 -- (definitions_release), whether a local setting makes it a local variant, and whether its indicator is one
 -- of the association's local indicators (dim_indicators).
+{{ config(post_hook="create or replace table main.fct_indicator_values_quality_run as select "
+                      ~ latest_quality_run() ~ " as run_id") }}
 {%- set indicator_models = var('indicator_models') %}
 {%- if not indicator_models %}
     {{ exceptions.raise_compiler_error("var 'indicator_models' is empty: run dbt through the pipeline (tdbms run)") }}
