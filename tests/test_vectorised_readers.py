@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines.demo.writers import base_sqlite as base_sqlite_writer
+from pipelines.errors import SourceFileError
 from pipelines.pseudonymise import Pseudonymiser
 from pipelines.readers import base_sqlite, classeur_xlsx, csv_table, export_csv, pivot
 from pipelines.readers.base import ReadContext, Reject, decode_lines
@@ -254,3 +255,17 @@ def test_a_messy_sqlite_base_gives_the_same_rows_and_rejects_as_record_by_record
     # facilities: spaces stripped, an integer read as its digits, « É » doubted by Arrow but alphanumeric for the rule
     finess = [row["finess"] for row in rows["raw_base_sqlite_facility"]]
     assert finess == ["750000001", "750000002", "75000000É", "750000004"]
+
+
+@pytest.mark.parametrize("content", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\n", ("x" * 200_000 + ",stay_id\n1,2\n").encode()])
+def test_a_file_without_a_usable_header_is_refused_alike_on_both_paths(tmp_path, content):
+    path = tmp_path / "stays.csv"
+    path.write_bytes(content)
+    spec, context = pivot.SPEC_BY_FILE["stays.csv"], ReadContext(Pseudonymiser(secrets.token_hex(32).encode()))
+    refusals = []
+    for rows in (pivot.read(path, context),
+                 read_table(path, spec, decode_lines(path, pivot.ENCODING), ",", context.pseudonymiser)):
+        with pytest.raises(SourceFileError) as refused:
+            list(rows)
+        refusals.append((refused.value.line, refused.value.reason))
+    assert refusals[0] == refusals[1] and refusals[0][0] == 1

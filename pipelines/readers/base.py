@@ -15,7 +15,7 @@ from pipelines.errors import SourceFileError
 from pipelines.pseudonymise import Pseudonymiser
 
 BATCH_ROWS = 50_000
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 8 << 20  # a block and its decoded text stay small beside the run's memory
 
 
 class RawRows(NamedTuple):

@@ -151,6 +151,17 @@ class RowParser:
         return ";".join(shown)[:200]
 
 
+def _row_parser(path: Path, spec: TableSpec, rows: Iterator[list[str] | Reject], delimiter: str, pseudonymiser,
+                constants: tuple[tuple[str, pa.DataType, object], ...]) -> RowParser:
+    """The RowParser of a file from its header (the first of `rows`), checked against the table's columns."""
+    header = next(rows, None)
+    if header is None:
+        raise SourceFileError(path, "fichier vide (pas d'en-tête)", 1)
+    if isinstance(header, Reject):
+        raise SourceFileError(path, f"en-tête {header.reason.removeprefix('ligne ')}", 1)
+    return RowParser(spec, header, check_header(path, header, spec), delimiter, pseudonymiser, constants)
+
+
 def _schema(spec: TableSpec, constants: tuple[tuple[str, pa.DataType, object], ...]) -> pa.Schema:
     return pa.schema([*[(name, typ) for name, typ, _ in constants], *spec.schema])
 
@@ -164,12 +175,7 @@ def read_table(
     before `first_line` are skipped (already read by the vectorised path)."""
     reader = csv.reader(lines, delimiter=delimiter)
     rows = csv_rows(reader)
-    header = next(rows, None)
-    if header is None:
-        raise SourceFileError(path, "fichier vide (pas d'en-tête)", 1)
-    if isinstance(header, Reject):
-        raise SourceFileError(path, f"en-tête {header.reason.removeprefix('ligne ')}", 1)
-    parse = RowParser(spec, header, check_header(path, header, spec), delimiter, pseudonymiser, constants)
+    parse = _row_parser(path, spec, rows, delimiter, pseudonymiser, constants)
     builder = BatchBuilder(spec.table, _schema(spec, constants))
     for row in rows:
         if reader.line_num < first_line:
@@ -218,9 +224,9 @@ def read_delimited(
         yield from read_table(path, spec, decode_lines(path, encoding), delimiter, pseudonymiser, constants)
         return
     with open(path, encoding=encoding, newline="") as handle:
-        header = next(csv.reader(handle, delimiter=delimiter), [""])
-    parse = RowParser(spec, header, check_header(path, header, spec), delimiter, pseudonymiser, constants)
-    names = [f"c{index}" for index in range(len(header))]
+        parse = _row_parser(path, spec, csv_rows(csv.reader(handle, delimiter=delimiter)), delimiter, pseudonymiser,
+                            constants)
+    names = [f"c{index}" for index in range(parse.width)]
     other_width = []  # Arrow skips a line of another width without telling which: the block goes line by line
     batches = pacsv.open_csv(
         path,
