@@ -75,16 +75,21 @@
   seeds/finance/tariff_sections.csv, an account matching none is in no section (left out).
 #}
 {% macro fi_section_balances() %}
-    select balances.*, sections.section
+    select balances.*, account_sections.section
     from {{ ref('int_fec_account_balances') }} as balances
-    join {{ source('config', 'cfg_fec_sections') }} as rules
-        on regexp_matches(balances.compte_num, rules.account_pattern)
-    join {{ ref('tariff_sections') }} as sections on sections.section = rules.section
+    join (
+        -- the section depends on the account number only: each distinct number is matched once (a
+        -- pattern read from a table is compiled again for every row it is tried on)
+        select accounts.compte_num, sections.section
+        from (
+            select distinct compte_num from {{ ref('int_fec_account_balances') }} where account_class in ('6', '7')
+        ) as accounts
+        join {{ source('config', 'cfg_fec_sections') }} as rules
+            on regexp_matches(accounts.compte_num, rules.account_pattern)
+        join {{ ref('tariff_sections') }} as sections on sections.section = rules.section
+        qualify row_number() over (partition by accounts.compte_num order by sections.sort_order) = 1
+    ) as account_sections using (compte_num)
     where balances.account_class in ('6', '7')
-    qualify row_number() over (
-        partition by balances.finess, balances.year, balances.dossier, balances.compte_num
-        order by sections.sort_order
-    ) = 1
 {% endmacro %}
 
 {#

@@ -60,20 +60,23 @@ present as (
        and coalesce(accompagnements.end_date, date '9999-12-31') > periods.period_end
 ),
 
+-- the covering stay is the latest entered on or before period_end, the greatest stay_key among stays
+-- entered the same day: keeping that one per day makes it an as-of join instead of a window over all pairs
+last_stay_of_day as (
+    select * from stays
+    qualify row_number() over (partition by accompagnement_key, entry_date order by stay_key desc) = 1
+),
+
 covering_stay as (
     select
         present.*,
-        stays.stay_key,
-        stays.mode,
-        coalesce(stays.creton, false) as creton
+        last_stay_of_day.stay_key,
+        last_stay_of_day.mode,
+        coalesce(last_stay_of_day.creton, false) as creton
     from present
-    join stays
-        on stays.accompagnement_key = present.accompagnement_key
-       and stays.entry_date <= present.period_end
-    qualify row_number() over (
-        partition by present.accompagnement_key, present.period_type, present.year, present.month
-        order by stays.entry_date desc, stays.stay_key desc
-    ) = 1
+    asof join last_stay_of_day
+        on last_stay_of_day.accompagnement_key = present.accompagnement_key
+       and last_stay_of_day.entry_date <= present.period_end
 ),
 
 with_gir as (

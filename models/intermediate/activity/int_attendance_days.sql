@@ -1,4 +1,6 @@
 -- Days attended in a day mode (accueil de jour, semi-internat, externat), one row per stay × day.
+-- A view: no model reads it (only `tdbms export-pivot`), so a build need not write its rows.
+{{ config(materialized='view') }}
 with attendance as (
     {{ union_activity_families('attendance_days') }}
 )

@@ -16,18 +16,35 @@ staff as (
     select * from {{ ref('int_hr_staff_at_period_end') }}
 ),
 
-functions as (
+-- summed per function first: the cross join with the breakdowns then reads a few rows per ESMS × period,
+-- not every contract 12 times
+staff_functions as (
     select
         staff.finess,
         staff.period_type,
         staff.year,
         staff.month,
-        breakdowns.breakdown,
-        {{ hr_at_end('etp', 'breakdowns.breakdown is null or staff.top_function_code = breakdowns.breakdown') }} as etp,
-        {{ hr_at_end('etp') }} as total_etp
+        staff.top_function_code,
+        {{ hr_at_end('etp') }} as etp
     from staff
+    group by staff.finess, staff.period_type, staff.year, staff.month, staff.top_function_code
+),
+
+functions as (
+    select
+        staff_functions.finess,
+        staff_functions.period_type,
+        staff_functions.year,
+        staff_functions.month,
+        breakdowns.breakdown,
+        coalesce(sum(staff_functions.etp) filter (
+            where breakdowns.breakdown is null or staff_functions.top_function_code = breakdowns.breakdown
+        ), 0) as etp,
+        sum(staff_functions.etp) as total_etp
+    from staff_functions
     cross join breakdowns
-    group by staff.finess, staff.period_type, staff.year, staff.month, breakdowns.breakdown
+    group by staff_functions.finess, staff_functions.period_type, staff_functions.year, staff_functions.month,
+        breakdowns.breakdown
 ),
 
 scored as (
