@@ -66,14 +66,12 @@ def check_quality(cfg: AssociationConfig):
     new run blocks other indicators than the run fct_indicator_values was marked with (otherwise nothing
     would change)."""
     from pipelines.quality import run_quality
-    from pipelines.quality.store import load_run, marked_run_id
+    from pipelines.quality.store import marked_feeds
 
     with run_lock(cfg, wait=True):
         report = run_quality(cfg)
         release_memory()
-        marked = marked_run_id(cfg.warehouse_path)
-        marked_report = load_run(cfg.warehouse_path, marked) if marked is not None else None
-        if (marked_report.blocked_feeds if marked_report else frozenset()) != report.blocked_feeds:
+        if marked_feeds(cfg.warehouse_path) != report.blocked_feeds:  # None (unknown) rebuilds too
             # --no-write-json: the build's run_results.json stays the one a later quality run reads its dbt
             # tests from
             run_dbt(cfg, ["run", "--select", "fct_indicator_values", "--no-write-json"])

@@ -30,7 +30,6 @@ from pipelines.pseudonymise import Pseudonymiser, load_or_create_secret
 from pipelines.quality import blocking_failures, latest_report, run_quality, validate
 from pipelines.quality.asset_checks import check_name, quality_checks
 from pipelines.quality.results import FAMILIES, SEVERITIES
-from pipelines.quality.store import marked_run_id
 from pipelines.quality.suites import EXPECTATIONS_DIR, generate, load_suites, merge, suite_text, write_suites
 from pipelines.run import check_quality, run_association
 from tests.conftest import make_association, query
@@ -271,23 +270,32 @@ def test_fct_indicator_values_is_marked_again_only_when_the_blocked_indicators_c
     indicators than the run it was marked with (recorded by the model's post-hook); a later quality run (the
     quality_run asset materialised alone) still finds the build's dbt data tests."""
     cfg, *_ = planted
-    con = duckdb.connect(str(cfg.warehouse_path))
-    con.execute("update fct_indicator_values_quality_run set run_id = null")  # as built before any quality run
-    con.close()
+
+    def alter(sql: str) -> None:
+        con = duckdb.connect(str(cfg.warehouse_path))
+        con.execute(sql)
+        con.close()
+
     rebuilds = []
     real_dbt = run_module.run_dbt
     monkeypatch.setattr(run_module, "run_dbt", lambda cfg_, args: rebuilds.append(args) or real_dbt(cfg_, args))
     dbt_tests = {r.check_id for r in run_quality(cfg).results if r.origin == "dbt"}
+    alter("drop table fct_indicator_values_quality_run")  # a table built before its mark was recorded
+    check_quality(cfg)  # unknown mark: rebuilt, whatever the run blocks
+    assert len(rebuilds) == 1
+    alter("update fct_indicator_values_quality_run set run_id = null")  # as built before any quality run
+    rebuilds.clear()
 
     first = check_quality(cfg)
-    assert len(rebuilds) == 1 and marked_run_id(cfg.warehouse_path) == first.run_id
+    marked_run = "select run_id from fct_indicator_values_quality_run"
+    assert len(rebuilds) == 1 and query(cfg, marked_run) == [(first.run_id,)]
     failed_checks = "select distinct indicator_code from fct_indicator_values where status = 'failed_checks'"
     marked = set(query(cfg, failed_checks))
     assert {("A1-10",), ("A2-04",), ("A2-05",)} <= marked and first.blocking
 
     second = check_quality(cfg)  # the same indicators blocked: nothing to rebuild
     assert second.run_id == first.run_id + 1 and second.blocked_feeds == first.blocked_feeds
-    assert len(rebuilds) == 1 and marked_run_id(cfg.warehouse_path) == first.run_id
+    assert len(rebuilds) == 1 and query(cfg, marked_run) == [(first.run_id,)]
     assert set(query(cfg, failed_checks)) == marked
     assert dbt_tests and {r.check_id for r in run_quality(cfg).results if r.origin == "dbt"} == dbt_tests
 

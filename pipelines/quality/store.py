@@ -82,17 +82,20 @@ def save_run(warehouse: Path, report: QualityReport) -> int:
     return run_id
 
 
-def marked_run_id(warehouse: Path) -> int | None:
-    """The quality run whose blocked indicators fct_indicator_values carries (its post-hook records it); None
-    when it was built before any run, or never."""
+def marked_feeds(warehouse: Path) -> frozenset[str] | None:
+    """What the blocked indicators of fct_indicator_values come from: the blocked feeds of the quality run its
+    post-hook recorded (none when it was built before any run); None when no run is recorded at all (a table
+    built before the post-hook existed), which the caller must take as unknown."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         if not con.execute("select count(*) from information_schema.tables "
                            "where table_name = 'fct_indicator_values_quality_run'").fetchone()[0]:
             return None
-        return con.execute("select run_id from fct_indicator_values_quality_run").fetchone()[0]
+        run_id = con.execute("select run_id from fct_indicator_values_quality_run").fetchone()[0]
     finally:
         con.close()
+    report = load_run(warehouse, run_id) if run_id is not None else None
+    return report.blocked_feeds if report else frozenset()
 
 
 def load_run(warehouse: Path, run_id: int | None = None) -> QualityReport | None:
