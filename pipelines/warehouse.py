@@ -17,10 +17,12 @@ from pathlib import Path
 from types import ModuleType
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.errors import SourceFileError, TdbmsError
-from pipelines.readers.base import RawRows, ReadContext, Reject
+from pipelines.readers.base import FILE_COLUMN, RawRows, ReadContext, Reject, read_files
 
 LINEAGE_FIELDS = [pa.field("_file_hash", pa.string()), pa.field("_source_file", pa.string())]
 
@@ -269,76 +271,116 @@ class _Ledger:
             self.refused.add((path, file_hash))
 
 
-class _Group:
-    """One transaction loading several small files: their rows, rejects and load-log rows are buffered per
-    table and inserted at commit. A commit costs a disk sync and each statement a fixed overhead, which
-    dominated the load of thousands of monthly DSN files (one transaction and ~15 statements per file)."""
+@dataclass
+class _Pending:
+    """A file of the open group, to be read when the group commits."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con, self.open, self.bytes = con, False, 0
-        self.ledger: _Ledger | None = None
+    position: int  # in the group's results
+    path: Path
+    file_hash: str
+    load_id: int
+    started: dt.datetime
+
+
+class _Group:
+    """One transaction loading several small files: they are read together at commit (`read_files`: one
+    pass for a reader with `read_many`), their rows, rejects and load-log rows inserted per table. A commit
+    costs a disk sync and each statement a fixed overhead, which dominated the load of thousands of monthly
+    DSN files (one transaction and ~15 statements per file); so did the reader's own per-file costs."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, reader: ModuleType, context: ReadContext):
+        self.con, self.reader, self.context = con, reader, context
+        self._reset()
+
+    def _reset(self) -> None:
+        self.open, self.ledger = False, None
+        self.results: list[LoadResult | None] = []
+        self.pending: list[_Pending] = []
         self.rows: dict[str, list[pa.RecordBatch]] = {}
         self.rejects: list[tuple] = []
         self.log: list[tuple] = []
 
-    def begin(self, kind: str) -> None:
+    def add(self, path: Path) -> None:
+        """A file of the group: skipped at once when its content is loaded, else read at commit."""
+        kind = self.reader.KIND
+        file_hash = file_sha256(path)
+        if any(p.file_hash == file_hash for p in self.pending):  # a copy: known loaded or not once read
+            self.read()
         if not self.open:
             self.con.execute("begin transaction")
-            self.open = True
-            self.ledger = _Ledger(self.con, kind)
-
-    def commit(self) -> None:
-        if not self.open:
+            self.open, self.ledger = True, _Ledger(self.con, kind)
+        if skipped := self.ledger.already_loaded(path, file_hash):
+            self.results.append(skipped)
             return
-        while self.rows:
-            table, batches = self.rows.popitem()
-            _insert_into(self.con, table, pa.Table.from_batches(list(_runs(batches))))
-        _insert_rows(self.con, "rejects", REJECTS_SCHEMA, self.rejects)
-        _insert_rows(self.con, "load_log", LOAD_LOG_SCHEMA, self.log)
-        self.con.execute("commit")
+        if (str(path), file_hash) in self.ledger.refused:
+            _forget_refusal(self.con, kind, path, file_hash)
+            self.ledger.refused.discard((str(path), file_hash))
+        load_id = self.ledger.next_id()
+        self.pending.append(_Pending(len(self.results), path, file_hash, load_id, dt.datetime.now()))
+        self.results.append(None)
+
+    def read(self) -> None:
+        """Read the pending files together; buffer the rows of the loaded ones, record every load."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        kind = self.reader.KIND
+        refusals: dict[int, SourceFileError] = {}
+        rejects: list[list[Reject]] = [[] for _ in pending]
+        batches: dict[str, list[pa.RecordBatch]] = {}
+        for item in read_files(self.reader, [p.path for p in pending], self.context):
+            if isinstance(item, RawRows):
+                batches.setdefault(item.table, []).append(item.batch)
+            elif isinstance(item[1], SourceFileError):
+                refusals.setdefault(item[0], item[1])
+            else:
+                rejects[item[0]].append(item[1])
+        loaded = np.zeros(len(pending), np.int64)
+        hashes = pa.array([p.file_hash for p in pending], pa.string())
+        names = pa.array([p.path.name for p in pending], pa.string())
+        refused = pa.array(sorted(refusals), pa.int32())
+        for table, parts in batches.items():
+            for batch in _runs(parts):
+                if len(refused):
+                    batch = batch.filter(pc.invert(pc.is_in(batch.column(FILE_COLUMN), refused)))
+                files = batch.column(FILE_COLUMN)
+                loaded += np.bincount(files.to_numpy(), minlength=len(pending))
+                self.rows.setdefault(table, []).append(pa.RecordBatch.from_arrays(
+                    list(batch.columns[:-1]) + [hashes.take(files), names.take(files)],
+                    schema=_with_lineage(batch.schema.remove(batch.num_columns - 1)),
+                ))
+        for index, file in enumerate(pending):
+            if exc := refusals.get(index):
+                result = LoadResult(file.path, kind, file.file_hash, "rejete", 0, 1, str(exc))
+                self.rejects += _reject_rows(file.load_id, kind, file.path.name, file.file_hash,
+                                             [Reject(exc.line, exc.reason)])
+            else:
+                result = LoadResult(file.path, kind, file.file_hash, "charge", int(loaded[index]), len(rejects[index]))
+                self.rejects += _reject_rows(file.load_id, kind, file.path.name, file.file_hash, rejects[index])
+            row = _log_row(file.load_id, kind, file.path, file.file_hash, result.status, result.rows_loaded,
+                           result.rows_rejected, result.message, file.started)
+            self.log.append(row)
+            self.ledger.record(row)
+            self.results[file.position] = result
+
+    def commit(self) -> list[LoadResult]:
+        """Read what is pending, write it all in one transaction; the group's results, in file order."""
+        self.read()
+        if self.open:
+            while self.rows:
+                table, batches = self.rows.popitem()
+                _insert_into(self.con, table, pa.Table.from_batches(list(_runs(batches))))
+            _insert_rows(self.con, "rejects", REJECTS_SCHEMA, self.rejects)
+            _insert_rows(self.con, "load_log", LOAD_LOG_SCHEMA, self.log)
+            self.con.execute("commit")
+        results = self.results
         self._reset()
+        return results
 
     def rollback(self) -> None:
         if self.open:
             self.con.execute("rollback")
         self._reset()
-
-    def _reset(self) -> None:
-        self.open, self.bytes, self.ledger, self.rows, self.rejects, self.log = False, 0, None, {}, [], []
-
-    def _log(self, *fields) -> None:
-        row = _log_row(*fields)
-        self.log.append(row)
-        self.ledger.record(row)
-
-    def load(self, reader: ModuleType, path: Path, context: ReadContext) -> LoadResult:
-        """Read a whole file (buffered: nothing of it is written when it is refused), record its load."""
-        kind = reader.KIND
-        file_hash = file_sha256(path)
-        self.begin(kind)
-        self.bytes += path.stat().st_size
-        if skipped := self.ledger.already_loaded(path, file_hash):
-            return skipped
-        started = dt.datetime.now()
-        load_id = self.ledger.next_id()
-        if (str(path), file_hash) in self.ledger.refused:
-            _forget_refusal(self.con, kind, path, file_hash)
-            self.ledger.refused.discard((str(path), file_hash))
-        try:
-            items = list(reader.read(path, context))
-        except SourceFileError as exc:
-            self.rejects += _reject_rows(load_id, kind, path.name, file_hash, [Reject(exc.line, exc.reason)])
-            self._log(load_id, kind, path, file_hash, "rejete", 0, 1, str(exc), started)
-            return LoadResult(path, kind, file_hash, "rejete", 0, 1, str(exc))
-        rejects = [item for item in items if isinstance(item, Reject)]
-        loaded = 0
-        for item in items:
-            if isinstance(item, RawRows):
-                self.rows.setdefault(item.table, []).append(_lineage_batch(item, file_hash, path.name))
-                loaded += item.batch.num_rows
-        self.rejects += _reject_rows(load_id, kind, path.name, file_hash, rejects)
-        self._log(load_id, kind, path, file_hash, "charge", loaded, len(rejects), None, started)
-        return LoadResult(path, kind, file_hash, "charge", loaded, len(rejects))
 
 
 RUN_ROWS = 16_384  # rows per Arrow chunk inserted, at least (but a larger batch is kept whole)
@@ -364,26 +406,39 @@ def _concatenated(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
     return batches[0] if len(batches) == 1 else pa.concat_batches(batches)
 
 
+def file_groups(paths: list[Path]) -> Iterator[list[Path]]:
+    """Consecutive files of up to GROUP_BYTES of source together (an empty file counts in its group); a
+    larger file alone."""
+    group, size = [], 0
+    for path in map(Path, paths):
+        file_size = path.stat().st_size
+        if group and (size + file_size > GROUP_BYTES or file_size > GROUP_BYTES):
+            yield group
+            group, size = [], 0
+        group.append(path)
+        size += file_size
+    if group:
+        yield group
+
+
 def load_files(con: duckdb.DuckDBPyConnection, reader: ModuleType, paths: list[Path], context: ReadContext,
                progress=None) -> list[LoadResult]:
-    """Load files like load_file, each one atomically, small ones several per transaction (up to
-    GROUP_BYTES of source): an interrupted run loses the files of the open group, read again next time.
-    A file larger than GROUP_BYTES is streamed in its own transaction."""
+    """Load files like load_file, each one atomically, small ones several per transaction (`file_groups`)
+    and read together: an interrupted run loses the files of the open group, read again next time. A file
+    larger than GROUP_BYTES is streamed in its own transaction."""
     ensure_tables(con, reader.TABLES)
-    group = _Group(con)
+    group = _Group(con, reader, context)
     results = []
     try:
-        for path in map(Path, paths):
-            if progress:
-                progress(path)
-            size = path.stat().st_size
-            if group.open and group.bytes + size > GROUP_BYTES:  # an empty file opens it too
-                group.commit()
-            if size > GROUP_BYTES:
-                results.append(load_file(con, reader, path, context))
-            else:
-                results.append(group.load(reader, path, context))
-        group.commit()
+        for paths_together in file_groups(paths):
+            for path in paths_together:
+                if progress:
+                    progress(path)
+                if path.stat().st_size > GROUP_BYTES:
+                    results.append(load_file(con, reader, path, context))
+                else:
+                    group.add(path)
+            results += group.commit()
     except BaseException:
         group.rollback()
         raise

@@ -606,3 +606,59 @@ def test_grouped_loads_record_what_one_by_one_loads_record(tmp_path, monkeypatch
     for table in dsn.TABLES:
         query = f"select * from {table} order by all"
         assert grouped.execute(query).fetchall() == one_by_one.execute(query).fetchall()
+
+
+def _variants(folder: Path) -> list[Path]:
+    """One file per situation the reader tells apart, in one folder (read together, in this order)."""
+    def cut(lines):
+        text = render(lines)
+        return text[: text.index(b"S21.G00.51.013,'1750") + len(b"S21.G00.51.013,'1750")]
+
+    mixed = envoi() + establishment() + person() + contract() + envoi(nature="05")[4:] + establishment()
+    misplaced = envoi() + person() + contract() + establishment() + person(NIR_2) + contract()
+    wrong_total = standard()
+    wrong_total[-2] = ("S90.G00.90.001", "999")
+    contents = {
+        "a_standard.dsn": render(standard(person(NIR_2, "MARTIN") + contract("00002") + pay("00002"))),
+        "b_empty.dsn": b"", "c_blank.dsn": b"\r\n \r\n", "d_binary.dsn": b"S10\x00\x01" * 50,
+        "e_truncated.dsn": cut(standard()), "f_signalement.dsn": render(envoi(nature="04") + establishment() + person()),
+        "g_mixed.dsn": render(mixed + totals(len(mixed), 2)), "h_misplaced.dsn": render(misplaced),
+        "i_utf8_bom.dsn": b"\xef\xbb\xbf" + render(standard(), newline="\n", encoding="utf-8"),
+        "j_bad_values.dsn": render(standard(person(NIR_2, birth="31022024") + contract("00003", quotite="1O"))),
+        "k_unreadable.dsn": render(standard()).replace(b"S21.G00.40.006,'AIDE", b"S21.G00.40.006 'AIDE"),
+        "l_ntt.dsn": render(envoi() + establishment() + [("S21.G00.30.020", "NTT0001")] + contract()),
+        "m_wrong_total.dsn": render(wrong_total), "n_not_dsn.dsn": b"nom;prenom\nDUPONT;JEAN\n",
+        "o_no_declaration.dsn": render(envoi()[:4]),
+        "p_last_unterminated.dsn": render(standard()).rstrip(b"\r\n"),
+        "q_person_first.dsn": render(person(NIR_2) + contract("00009") + standard()),  # not the previous file's
+        "r_envoi_only.dsn": render([("S10.G00.00.001", "AUTRE-LOGICIEL")]),
+        "s_envoi_continued.dsn": render(standard()[1:]),  # its envoi block is its own, not r's continued
+    }
+    for name, content in contents.items():
+        (folder / name).write_bytes(content)
+    write_dsn_files(folder / "demo", SIREN, [(SIREN + NIC_A, "500"), (SIREN + NIC_B, "183")], dt.date(2024, 1, 1), 3,
+                    12, seed=3)
+    return dsn.discover(folder)
+
+
+@pytest.mark.parametrize("chunk_bytes", [dsn.CHUNK_BYTES, 200])
+def test_files_read_together_load_what_each_file_loads_alone(tmp_path, monkeypatch, chunk_bytes):
+    """load_files reads a group's files in one pass (dsn.read_many): the same rows (line numbers of their
+    own file), rejects, refusals, load log and warnings as each file read on its own, whatever the chunks."""
+    folder = tmp_path / "dsn"
+    folder.mkdir()
+    paths = _variants(folder)
+    alone, together = context(), context()
+    one_by_one = warehouse.connect(tmp_path / "one.duckdb")
+    expected = [warehouse.load_file(one_by_one, dsn, path, alone) for path in paths]
+    monkeypatch.setattr(dsn, "CHUNK_BYTES", chunk_bytes)
+    grouped = warehouse.connect(tmp_path / "grouped.duckdb")
+    assert warehouse.load_files(grouped, dsn, paths, together) == expected
+    statuses = [r.status for r in expected]
+    assert statuses.count("rejete") == 8 and statuses.count("charge") == len(paths) - 8
+    assert _load_log(grouped) == _load_log(one_by_one)
+    assert _rejects(grouped) == _rejects(one_by_one) and len(_rejects(grouped)) > 10
+    assert together.warnings == alone.warnings and len(alone.warnings) >= 3
+    for table in dsn.TABLES:
+        query = f"select * from {table} order by all"
+        assert grouped.execute(query).fetchall() == one_by_one.execute(query).fetchall(), table

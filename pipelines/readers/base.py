@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import pyarrow as pa
 
 from pipelines.errors import SourceFileError
@@ -40,6 +41,32 @@ class ReadContext:
     pseudonymiser: Pseudonymiser
     options: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+
+FILE_COLUMN = "_file"  # in the batches of a multi-file read: the row's file, as its index in the paths read
+
+
+def read_files(reader, paths: list[Path], context: ReadContext) -> Iterator[RawRows | tuple[int, Reject | SourceFileError]]:
+    """Several files through one reader: RawRows whose batch has a FILE_COLUMN, and (file index, Reject or
+    SourceFileError) pairs; a refused file's rows and rejects may come before its refusal (the caller drops
+    them). A reader with a `read_many` of this contract reads the files together (its fixed costs paid once
+    per group, not per file); any other is read file by file."""
+    if hasattr(reader, "read_many"):
+        yield from reader.read_many(paths, context)
+        return
+    for index, path in enumerate(paths):
+        try:
+            for item in reader.read(path, context):
+                yield (index, item) if isinstance(item, Reject) else with_file_index(item, index)
+        except SourceFileError as exc:
+            yield index, exc
+
+
+def with_file_index(rows: RawRows, index: int | pa.Array) -> RawRows:
+    """The rows with their FILE_COLUMN (one file's index, or one per row)."""
+    if isinstance(index, int):
+        index = pa.array(np.full(rows.batch.num_rows, index, np.int32))
+    return RawRows(rows.table, rows.batch.append_column(pa.field(FILE_COLUMN, pa.int32()), index))
 
 
 class BatchBuilder:

@@ -63,7 +63,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.errors import SourceFileError
-from pipelines.readers.base import BATCH_ROWS, RawRows, ReadContext, Reject
+from pipelines.readers.base import BATCH_ROWS, FILE_COLUMN, RawRows, ReadContext, Reject, with_file_index
 
 KIND = "dsn"
 SUFFIXES = (".dsn", ".txt")
@@ -330,7 +330,7 @@ class Chunk:
     value_start: np.ndarray
     value_end: np.ndarray
     bad_lines: list[tuple[int, bytes, str]]  # (line, text, reason) of unreadable lines
-    non_blank: int
+    non_blank: np.ndarray  # line numbers of the non-blank lines
 
 
 def _chunks(path: Path) -> Iterator[tuple[int, bytes, bool]]:
@@ -421,7 +421,7 @@ def _parse(first_line: int, data: bytes) -> Chunk:
     return Chunk(
         data=data, line_no=line_no[valid], block=digits[:, :6] @ BLOCK_WEIGHTS,
         number=digits[:, 6:] @ NUMBER_WEIGHTS, value_start=value_start[valid], value_end=value_end[valid],
-        bad_lines=bad_lines, non_blank=int(non_blank.sum()),
+        bad_lines=bad_lines, non_blank=line_no[non_blank],
     )
 
 
@@ -446,28 +446,71 @@ OPENING_CODES = [_code(ENVOI_BLOCK)] + [_code(OPENING_BLOCKS[level]) for level i
 NATURE_BLOCK = _code("S20.G00.05")
 
 
+class Files:
+    """The files read in one pass, numbered by one line count running across them (a "global" line): where
+    each file starts, and what the end-of-file checks need per file."""
+
+    LINE_COLUMNS = ("_line", "declaration_line", "enterprise_line", "establishment_line", "individual_line",
+                    "contract_line", "block_line")
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+        self.first_line = np.full(len(paths), np.iinfo(np.int64).max)  # global number of each file's line 1
+        self.non_blank = np.zeros(len(paths), np.int64)
+        self.has_envoi = np.zeros(len(paths), bool)
+        self.refused: dict[int, SourceFileError] = {}
+
+    def of(self, lines: np.ndarray | int) -> np.ndarray:
+        """The file of each global line (a file refused before its first line owns none)."""
+        return np.searchsorted(self.first_line, lines, "right") - 1
+
+    def local(self, line: int) -> int:
+        return int(line - self.first_line[self.of(line)] + 1)
+
+    def reject(self, reject: Reject) -> tuple[int, Reject]:
+        return int(self.of(reject.line)), reject._replace(line=self.local(reject.line))
+
+    def refuse(self, index: int, exc: SourceFileError) -> tuple[int, SourceFileError]:
+        self.refused.setdefault(index, exc)
+        return index, exc
+
+    def rows(self, table: str, batch: pa.RecordBatch) -> RawRows:
+        """A batch of global lines as the raw table's rows: lines of their own file, and its index."""
+        line = batch.column("_line").to_numpy(zero_copy_only=False)
+        file = self.of(line)
+        offset = pa.array((self.first_line[file] - 1).astype(np.int32))
+        arrays = [pc.subtract(column, offset) if name in self.LINE_COLUMNS else column
+                  for name, column in zip(batch.schema.names, batch.columns, strict=True)]
+        return with_file_index(RawRows(table, pa.RecordBatch.from_arrays(arrays, schema=batch.schema)),
+                               pa.array(file.astype(np.int32)))
+
+
 @dataclass
 class Tree:
     """What the next chunk needs from the previous ones: the last rubric seen and the open instances."""
 
-    previous: tuple[int, int] = (-1, -1)  # (block, rubric number) of the last valid line
+    files: Files
+    previous: tuple[int, int, int] = (-1, -1, -1)  # (block, rubric number, file start) of the last valid line
     block_line: int = 0
     open_lines: list[int] = field(default_factory=lambda: [0] * len(CONTEXT_NAMES))
     natures: dict[int, str | None] = field(default_factory=dict)  # declaration line → nature
-    first_nature_line: int | None = None
+    first_nature_line: dict[int, int] = field(default_factory=dict)  # file → line of its first nature
 
     def place(self, chunk: Chunk) -> Placed:
-        """Per valid line: its block instance and the lines of its valid ancestors (0 = none)."""
+        """Per valid line: its block instance and the lines of its valid ancestors (0 = none), within its file."""
         block, number, line_no = chunk.block, chunk.number, chunk.line_no
+        start = self.files.first_line[self.files.of(line_no)]
         opens = np.empty(len(block), bool)
-        opens[0] = block[0] != self.previous[0] or number[0] <= self.previous[1]
-        opens[1:] = (block[1:] != block[:-1]) | (number[1:] <= number[:-1])
+        opens[0] = block[0] != self.previous[0] or number[0] <= self.previous[1] or start[0] != self.previous[2]
+        opens[1:] = (block[1:] != block[:-1]) | (number[1:] <= number[:-1]) | (start[1:] != start[:-1])
         block_line = _running_max(np.where(opens, line_no, 0), self.block_line)
         lines = []
         for level, code in enumerate(OPENING_CODES):
-            lines.append(_running_max(np.where(opens & (block == code), line_no, 0), self.open_lines[level]))
-            self.open_lines[level] = int(lines[level][-1])
-        self.previous = (int(block[-1]), int(number[-1]))
+            running = _running_max(np.where(opens & (block == code), line_no, 0), self.open_lines[level])
+            self.open_lines[level] = int(running[-1])
+            lines.append(np.where(running >= start, running, 0))  # an instance of an earlier file is closed
+        self.files.has_envoi[self.files.of(line_no[opens & (block == OPENING_CODES[ENVOI])])] = True
+        self.previous = (int(block[-1]), int(number[-1]), int(start[-1]))
         self.block_line = int(block_line[-1])
         for level in range(ENTERPRISE, CONTRACT + 1):  # an instance is valid after a valid parent instance
             parent = lines[level - 1]
@@ -482,7 +525,14 @@ class Tree:
             self.natures[int(chunk.line_no[i])] = None
         for i in np.flatnonzero((chunk.block == NATURE_BLOCK) & (chunk.number == 1)):
             self.natures[int(placed.lines[DECLARATION][i])] = values[i].as_py().strip()
-            self.first_nature_line = self.first_nature_line or int(chunk.line_no[i])
+            self.first_nature_line.setdefault(int(self.files.of(chunk.line_no[i])), int(chunk.line_no[i]))
+
+    def natures_of(self) -> list[list[str | None]]:
+        """The natures of each file's declarations, in file order."""
+        natures: list[list[str | None]] = [[] for _ in self.files.paths]
+        for line, nature in self.natures.items():
+            natures[self.files.of(line)].append(nature)
+        return natures
 
     def monthly(self, declaration_lines: np.ndarray) -> np.ndarray:
         """Per line, whether its declaration is a monthly DSN (lines are non-decreasing: few segments)."""
@@ -547,35 +597,85 @@ def read(path: Path, context: ReadContext) -> Iterator[RawRows | Reject]:
 
     ``context.options["all_natures"] = True`` also reads declarations that are not monthly (inspection).
     """
-    path = Path(path)
-    if path.stat().st_size == 0:
-        raise SourceFileError(path, "fichier vide")
+    for item in read_many([Path(path)], context):
+        if isinstance(item, RawRows):
+            yield RawRows(item.table, item.batch.drop_columns([FILE_COLUMN]))
+        elif isinstance(item[1], SourceFileError):
+            raise item[1]
+        else:
+            yield item[1]
+
+
+def read_many(paths: list[Path], context: ReadContext) -> Iterator[RawRows | tuple[int, Reject | SourceFileError]]:
+    """Read several DSN files in one pass (the contract of `readers.base.read_files`): their lines are
+    parsed, placed and pivoted together, as one stream whose tree is cut at each file's start, so that the
+    fixed costs of the vectorised steps are paid once per CHUNK_BYTES, not once per (small, monthly) file."""
     all_natures = bool(context.options.get("all_natures"))
-    tree, staging = Tree(), Staging()
-    non_blank = 0
-    for first_line, data, unterminated in _chunks(path):
-        chunk = _parse(first_line, data)
-        non_blank += chunk.non_blank
-        last_line = first_line + data.count(b"\n") - 1
-        if unterminated and chunk.bad_lines and chunk.bad_lines[-1][0] == last_line:
-            raise SourceFileError(
-                path, "fichier tronqué : la dernière ligne est incomplète. Demandez un nouvel envoi du fichier",
-                last_line,
-            )
+    files = Files(paths)
+    tree, staging = Tree(files), Staging()
+    buffer: list[bytes] = []
+    unterminated: dict[int, int] = {}  # file → global number of its unterminated last line
+    next_line = buffer_first_line = 1  # global numbers: of the next file's first line, of the buffer's
+    buffered = 0
+
+    def parse_buffer():
+        nonlocal buffer
+        if not buffer:
+            return
+        data, buffer = b"".join(buffer), []
+        chunk = _parse(buffer_first_line, data)
+        files.non_blank += np.bincount(files.of(chunk.non_blank), minlength=len(paths))
+        bad = {line for line, _, _ in chunk.bad_lines}
+        for index, last_line in list(unterminated.items()):
+            if last_line in bad:
+                yield files.refuse(index, SourceFileError(
+                    paths[index], "fichier tronqué : la dernière ligne est incomplète. Demandez un nouvel envoi du fichier",
+                    files.local(last_line),
+                ))
+        unterminated.clear()
         for line, text, reason in chunk.bad_lines:
-            yield Reject(line, f"ligne illisible : {reason}", _excerpt(text.decode("utf-8", "replace")))
+            yield files.reject(Reject(line, f"ligne illisible : {reason}", _excerpt(text.decode("utf-8", "replace"))))
         if len(chunk.line_no):
             yield from _route(chunk, tree, staging, all_natures)
-    if non_blank == 0:
-        raise SourceFileError(path, "fichier vide (aucune ligne)")
-    if not tree.open_lines[ENVOI] and not tree.natures:
-        raise SourceFileError(path, "ce n'est pas une DSN : aucune ligne au format Sxx.Gxx.xx.xxx,'valeur'")
-    if not tree.natures:
-        raise SourceFileError(path, "aucune déclaration (bloc S20.G00.05) dans ce fichier")
-    if not all_natures and MONTHLY_NATURE not in tree.natures.values():
-        nature = next(iter(tree.natures.values()))
-        raise SourceFileError(path, nature_reason(nature), tree.first_nature_line)
-    yield from _modelled_tables(staging, path, context, non_blank, len(tree.natures))
+
+    for index, path in enumerate(paths):
+        files.first_line[index] = next_line
+        try:
+            if path.stat().st_size == 0:
+                raise SourceFileError(path, "fichier vide")
+            for first_line, data, is_unterminated in _chunks(path):
+                if not buffer:
+                    buffer_first_line, buffered = files.first_line[index] + first_line - 1, 0
+                buffer.append(data)
+                buffered += len(data)
+                next_line = files.first_line[index] + first_line - 1 + data.count(b"\n")
+                if is_unterminated:
+                    unterminated[index] = next_line - 1
+                if buffered >= CHUNK_BYTES:
+                    yield from parse_buffer()
+        except SourceFileError as exc:
+            yield files.refuse(index, exc)
+    yield from parse_buffer()
+    yield from _refuse_incomplete(files, tree, all_natures)
+    yield from _modelled_tables(staging, files, tree, context)
+
+
+def _refuse_incomplete(files: Files, tree: Tree, all_natures: bool):
+    """The end-of-file checks: a file with no line, no DSN grammar, no declaration or no monthly one."""
+    for index, (path, natures) in enumerate(zip(files.paths, tree.natures_of(), strict=True)):
+        if index in files.refused:
+            continue
+        if files.non_blank[index] == 0:
+            yield files.refuse(index, SourceFileError(path, "fichier vide (aucune ligne)"))
+        elif not files.has_envoi[index] and not natures:
+            yield files.refuse(index, SourceFileError(
+                path, "ce n'est pas une DSN : aucune ligne au format Sxx.Gxx.xx.xxx,'valeur'"))
+        elif not natures:
+            yield files.refuse(index, SourceFileError(path, "aucune déclaration (bloc S20.G00.05) dans ce fichier"))
+        elif not all_natures and MONTHLY_NATURE not in natures:
+            first = tree.first_nature_line.get(index)
+            yield files.refuse(index, SourceFileError(path, nature_reason(natures[0]),
+                                                      files.local(first) if first else None))
 
 
 def nature_reason(nature: str | None) -> str:
@@ -613,7 +713,8 @@ def _route(chunk: Chunk, tree: Tree, staging: Staging, all_natures: bool):
             reason = f"{what} hors de sa place : {MISSING_PARENT[placed.depth[i] + 1]}"
         else:
             reason = nature_reason(tree.natures.get(int(placed.lines[DECLARATION][i])))
-        yield Reject(int(chunk.line_no[i]), reason, _excerpt(f"{block_name}.{chunk.number[i]:03d},'{values[i]}'"))
+        yield tree.files.reject(Reject(int(chunk.line_no[i]), reason,
+                                       _excerpt(f"{block_name}.{chunk.number[i]:03d},'{values[i]}'")))
 
     kept = ~(misplaced | other_nature)
     context = [np.where(depth >= level, lines, 0) for level, lines in enumerate(placed.lines)]
@@ -625,9 +726,7 @@ def _route(chunk: Chunk, tree: Tree, staging: Staging, all_natures: bool):
         ]
         columns += [pa.array(placed.block_line[other]), RUBRIC_NAMES(chunk.block[other], chunk.number[other]),
                     values.take(pa.array(other))]
-        batch = pa.RecordBatch.from_arrays(columns, schema=OTHER_RUBRICS_SCHEMA)
-        for offset in range(0, batch.num_rows, BATCH_ROWS):
-            yield RawRows("raw_dsn_other_rubrics", batch.slice(offset, BATCH_ROWS))
+        yield from _batches(tree.files, "raw_dsn_other_rubrics", pa.RecordBatch.from_arrays(columns, schema=OTHER_RUBRICS_SCHEMA))
 
     # a modelled block's instance is staged even when none of its rubrics is modelled
     staged = np.flatnonzero(kept & ((route == MODEL) | (placed.opens & MODELLED_BLOCK[chunk.block])))
@@ -868,18 +967,20 @@ def _take(values: pa.Array | pa.RecordBatch | np.ndarray, position: np.ndarray) 
     return values.take(pa.array(position, mask=position < 0))
 
 
-def _batches(table: str, columns: dict[str, pa.Array]) -> Iterator[RawRows]:
-    schema = TABLES[table]
-    arrays = [columns[f.name] if columns[f.name].type == f.type else columns[f.name].cast(f.type) for f in schema]
-    batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
+def _batches(files: Files, table: str, batch: pa.RecordBatch | dict[str, pa.Array]) -> Iterator[RawRows]:
+    """The rows of a raw table (a batch, or its columns by name), in batches of BATCH_ROWS."""
+    if isinstance(batch, dict):
+        schema = TABLES[table]
+        batch = pa.RecordBatch.from_arrays(
+            [batch[f.name] if batch[f.name].type == f.type else batch[f.name].cast(f.type) for f in schema], schema=schema)
     for offset in range(0, batch.num_rows, BATCH_ROWS):
-        yield RawRows(table, batch.slice(offset, BATCH_ROWS))
+        yield files.rows(table, batch.slice(offset, BATCH_ROWS))
 
 
-def _modelled_tables(staging: Staging, path: Path, context: ReadContext, non_blank: int, declarations: int):
+def _modelled_tables(staging: Staging, files: Files, tree: Tree, context: ReadContext):
     pivot = Pivot(staging, Hasher(context))
-    declared = _declarations(pivot, path, context, non_blank, declarations)
-    yield from _batches("raw_dsn_declarations", declared)
+    declared = _declarations(pivot, files, tree, context)
+    yield from _batches(files, "raw_dsn_declarations", declared)
     has_establishment = pc.is_valid(declared["establishment_line"]).to_numpy(zero_copy_only=False)
     order = np.argsort(declared["establishment_line"].to_numpy(zero_copy_only=False)[has_establishment])
     establishments = pa.RecordBatch.from_pydict(
@@ -899,13 +1000,11 @@ def _modelled_tables(staging: Staging, path: Path, context: ReadContext, non_bla
         pc.make_struct(pc.is_valid(people.columns["nir_key"]), pc.is_valid(people.columns["ntt_key"])),
         pa.scalar("NIR"), pa.scalar("NTT"),
     )
-    anonymous = np.flatnonzero(pc.is_null(individuals["individual_key"]).to_numpy(zero_copy_only=False))
-    if len(anonymous):
-        context.warnings.append(
-            f"{path}, ligne {people.line[anonymous[0]]} : {len(anonymous)} individu(s) sans NIR ni NTT, "
-            "chargé(s) sans clé"
-        )
-    yield from _batches("raw_dsn_individuals", individuals)
+    anonymous = people.line[pc.is_null(individuals["individual_key"]).to_numpy(zero_copy_only=False)]
+    for index, lines in _by_file(files, anonymous):
+        context.warnings.append(f"{files.paths[index]}, ligne {files.local(lines[0])} : {len(lines)} individu(s) "
+                                "sans NIR ni NTT, chargé(s) sans clé")
+    yield from _batches(files, "raw_dsn_individuals", individuals)
 
     def with_person(instances: Instances) -> dict[str, pa.Array]:
         person = _lookup(people.line, instances.context[INDIVIDUAL])
@@ -916,22 +1015,30 @@ def _modelled_tables(staging: Staging, path: Path, context: ReadContext, non_bla
 
     jobs = pivot(CONTRACT_COLUMNS)
     contracts = with_person(jobs) | jobs.columns
-    yield from _batches("raw_dsn_contracts", contracts)
+    yield from _batches(files, "raw_dsn_contracts", contracts)
 
     for table, columns in CONTRACT_CHILD_TABLES.items():
         events = pivot(columns)
         job = _lookup(jobs.line, events.context[CONTRACT])
-        yield from _batches(table, with_person(events) | events.columns | {
+        yield from _batches(files, table, with_person(events) | events.columns | {
             "contract_line": _nullable(events.context[CONTRACT]),
             "contract_number": _take(jobs.columns["contract_number"], job),
         })
 
     pay = pivot(REMUNERATION_COLUMNS)
     number, contract_line = _contract_of(pay, jobs)
-    yield from _batches("raw_dsn_remunerations", with_person(pay) | pay.columns | {
+    yield from _batches(files, "raw_dsn_remunerations", with_person(pay) | pay.columns | {
         "contract_line": contract_line, "contract_number": number,
     })
-    yield from pivot.rejects
+    yield from map(files.reject, pivot.rejects)
+
+
+def _by_file(files: Files, lines: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """Sorted global lines grouped by their file, the files refused left out."""
+    of = files.of(lines)
+    for index in np.unique(of):
+        if index not in files.refused:
+            yield int(index), lines[of == index]
 
 
 def _contract_of(pay: Instances, jobs: Instances) -> tuple[pa.Array, pa.Array]:
@@ -953,7 +1060,7 @@ def _contract_of(pay: Instances, jobs: Instances) -> tuple[pa.Array, pa.Array]:
     return number, _take(jobs.line, job)
 
 
-def _declarations(pivot: Pivot, path: Path, context: ReadContext, non_blank: int, declarations: int) -> dict:
+def _declarations(pivot: Pivot, files: Files, tree: Tree, context: ReadContext) -> dict:
     """One row per establishment of each declaration (few rows: assembled in Python)."""
     def by_line(columns):
         instances = pivot(columns)
@@ -963,31 +1070,41 @@ def _declarations(pivot: Pivot, path: Path, context: ReadContext, non_blank: int
 
     envois, issuers, decls = by_line(ENVOI_COLUMNS), by_line(ISSUER_COLUMNS), by_line(DECLARATION_COLUMNS)
     enterprises, establishments = by_line(ENTERPRISE_COLUMNS), by_line(ESTABLISHMENT_COLUMNS)
-    totals = by_line(TOTAL_COLUMNS)
-    total = totals[max(totals)][0] if totals else dict.fromkeys(c.name for c in TOTAL_COLUMNS)
-    _check_totals(path, context, totals, non_blank, declarations)
+    totals: list[dict] = [{} for _ in files.paths]  # per file
+    for line, total in by_line(TOTAL_COLUMNS).items():
+        totals[files.of(line)][line] = total
+    declarations = [len(natures) for natures in tree.natures_of()]
+    for index, path in enumerate(files.paths):
+        if index not in files.refused:
+            _check_totals(path, files, context, totals[index], int(files.non_blank[index]), declarations[index])
     issuer_of = {ctx[ENVOI]: row for row, ctx in issuers.values()}
     empty = {c.name: None for c in ENVOI_COLUMNS + ISSUER_COLUMNS + ENTERPRISE_COLUMNS + ESTABLISHMENT_COLUMNS}
+    establishments_of: dict[int, list] = {}
+    for line, (row, ctx) in sorted(establishments.items()):
+        establishments_of.setdefault(ctx[DECLARATION], []).append((line, row, ctx))
+    first_enterprise_of: dict[int, int] = {}
+    for line, (_, ctx) in sorted(enterprises.items()):
+        first_enterprise_of.setdefault(ctx[DECLARATION], line)
     out = []
     for decl_line, (decl, decl_ctx) in sorted(decls.items()):
+        index = int(files.of(decl_line))
+        file_totals = totals[index]
+        total = file_totals[max(file_totals)][0] if file_totals else dict.fromkeys(c.name for c in TOTAL_COLUMNS)
         envoi = envois.get(decl_ctx[ENVOI], (empty, None))[0]
-        own = [(line, row, ctx) for line, (row, ctx) in sorted(establishments.items())
-               if ctx[DECLARATION] == decl_line] or [(None, empty, None)]
-        for est_line, est, est_ctx in own:
-            ent_line = est_ctx[ENTERPRISE] if est_ctx else next(
-                (line for line, (_, ctx) in sorted(enterprises.items()) if ctx[DECLARATION] == decl_line), None)
+        for est_line, est, est_ctx in establishments_of.get(decl_line, [(None, empty, None)]):
+            ent_line = est_ctx[ENTERPRISE] if est_ctx else first_enterprise_of.get(decl_line)
             ent = enterprises.get(ent_line, (empty, None))[0]
             siret = ent["siren"] + est["nic"] if ent["siren"] and est["nic"] else None
             out.append(empty | envoi | issuer_of.get(decl_ctx[ENVOI], {}) | decl | ent | est | total | {
                 "_line": est_line or decl_line, "declaration_line": decl_line, "enterprise_line": ent_line,
                 "establishment_line": est_line, "siret": siret,
-                "file_line_count": non_blank, "file_declaration_count": declarations,
+                "file_line_count": int(files.non_blank[index]), "file_declaration_count": declarations[index],
             })
     table = pa.Table.from_pylist(out, schema=DECLARATIONS_SCHEMA)
     return {name: table.column(name).combine_chunks() for name in DECLARATIONS_SCHEMA.names}
 
 
-def _check_totals(path: Path, context: ReadContext, totals: dict, non_blank: int, declarations: int) -> None:
+def _check_totals(path: Path, files: Files, context: ReadContext, totals: dict, non_blank: int, declarations: int) -> None:
     """S90.G00.90: the envoi's own count of lines and of declarations, checked against the file."""
     if not totals:
         context.warnings.append(
@@ -999,4 +1116,5 @@ def _check_totals(path: Path, context: ReadContext, totals: dict, non_blank: int
     for announced, found, what in ((row["declared_line_total"], non_blank, "rubriques"),
                                    (row["declared_declaration_count"], declarations, "déclarations")):
         if announced is not None and announced != found:
-            context.warnings.append(f"{path}, ligne {line} : l'envoi annonce {announced} {what}, le fichier en contient {found}")
+            context.warnings.append(f"{path}, ligne {files.local(line)} : l'envoi annonce {announced} {what}, "
+                                    f"le fichier en contient {found}")
