@@ -304,7 +304,7 @@ class _Group:
         """A file of the group: skipped at once when its content is loaded, else read at commit."""
         kind = self.reader.KIND
         file_hash = file_sha256(path)
-        if any(p.file_hash == file_hash for p in self.pending):  # a copy: known loaded or not once read
+        if any(p.file_hash == file_hash for p in self.pending):  # a copy: loaded or refused as its original is
             self.read()
         if not self.open:
             self.con.execute("begin transaction")
@@ -343,12 +343,10 @@ class _Group:
             for batch in _runs(parts):
                 if len(refused):
                     batch = batch.filter(pc.invert(pc.is_in(batch.column(FILE_COLUMN), refused)))
-                files = batch.column(FILE_COLUMN)
+                files, batch = batch.column(FILE_COLUMN), batch.drop_columns([FILE_COLUMN])
                 loaded += np.bincount(files.to_numpy(), minlength=len(pending))
                 self.rows.setdefault(table, []).append(pa.RecordBatch.from_arrays(
-                    list(batch.columns[:-1]) + [hashes.take(files), names.take(files)],
-                    schema=_with_lineage(batch.schema.remove(batch.num_columns - 1)),
-                ))
+                    [*batch.columns, hashes.take(files), names.take(files)], schema=_with_lineage(batch.schema)))
         for index, file in enumerate(pending):
             if exc := refusals.get(index):
                 result = LoadResult(file.path, kind, file.file_hash, "rejete", 0, 1, str(exc))
