@@ -12,7 +12,10 @@ The parsing is vectorised, with no Python loop over lines: lines are split and t
 prefix decoded with numpy over 8 MiB chunks (the tree's state carried across chunks); unmodelled rubrics
 stream out as Arrow batches at once; the rows of the modelled blocks are kept (memory grows with them
 only) and pivoted at the end into one row per block instance, typed per kind and joined to their parents
-with numpy and Arrow compute.
+with numpy and Arrow compute. ``read_many`` reads a group of (small, monthly) files in one such pass: their
+lines are numbered by one count running across the files, the tree is cut at each file's start, and every
+line number is given back relative to its own file, so that the group loads exactly what each file
+would load alone; ``read`` is that pass over one file.
 
 Raw tables (every row: ``_line`` = line of the row's first rubric; the loader adds ``_file_hash`` and
 ``_source_file``; a line number is unique within a file, so ``(_file_hash, *_line)`` are the join keys):
@@ -535,7 +538,7 @@ class Tree:
         return natures
 
     def monthly(self, declaration_lines: np.ndarray) -> np.ndarray:
-        """Per line, whether its declaration is a monthly DSN (lines are non-decreasing: few segments)."""
+        """Per line, whether its declaration is a monthly DSN (lines come in runs: few segments)."""
         cuts = np.flatnonzero(np.diff(declaration_lines)) + 1
         firsts = declaration_lines[np.concatenate(([0], cuts))]
         flags = np.array([self.natures.get(int(d)) == MONTHLY_NATURE for d in firsts], bool)
