@@ -6,6 +6,7 @@ import secrets
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -17,12 +18,13 @@ from pipelines.readers.base import RawRows, ReadContext, read_files  # noqa: E40
 from pipelines.warehouse import file_groups  # noqa: E402
 
 
-def time_reader(module, files: list[Path]) -> tuple[int, int, float]:
+def time_reader(module, files: list[Path], after_group: Callable[[int], None] | None = None) -> tuple[int, int, float]:
     """Rows produced (all raw tables), rejected lines and seconds of a reader module over its files, read as
     load_files reads them: in groups of up to GROUP_BYTES of source (`read_files`: one pass per group for a
-    reader with `read_many`). A refused file counts as one rejected line."""
+    reader with `read_many`). A refused file counts as one rejected line. `after_group(files done)` is called
+    after each group (a memory probe, say)."""
     context = ReadContext(pseudonymiser=Pseudonymiser(secrets.token_hex(32).encode()))
-    rows = rejects = 0
+    rows = rejects = done = 0
     started = time.perf_counter()
     for group in file_groups(files):
         for item in read_files(module, group, context):
@@ -30,6 +32,9 @@ def time_reader(module, files: list[Path]) -> tuple[int, int, float]:
                 rows += item.batch.num_rows
             else:
                 rejects += 1
+        done += len(group)
+        if after_group:
+            after_group(done)
     return rows, rejects, time.perf_counter() - started
 
 

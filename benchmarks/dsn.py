@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import multiprocessing
 import resource
-import secrets
 import sys
 import tempfile
 import time
@@ -25,12 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import time_duckdb_lines  # noqa: E402
+from benchmarks.common import time_duckdb_lines, time_reader  # noqa: E402
 from pipelines.demo.dsn import write_dsn_files  # noqa: E402
-from pipelines.pseudonymise import Pseudonymiser  # noqa: E402
 from pipelines.readers import dsn  # noqa: E402
-from pipelines.readers.base import RawRows, ReadContext, read_files  # noqa: E402
-from pipelines.warehouse import file_groups  # noqa: E402
 
 SIREN = "990000009"
 CATEGORIES = ("500", "183", "255", "246")  # EHPAD, IME, MAS, ESAT: both job mixes of the generator
@@ -46,24 +42,18 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
-def time_reader(files: list[Path]) -> tuple[int, int, float, list[tuple[int, float]]]:
-    """Rows, rejects, seconds, and the peak memory after each quarter of the files, read as load_files
-    reads them (groups of up to GROUP_BYTES, each in one pass)."""
-    context = ReadContext(pseudonymiser=Pseudonymiser(secrets.token_hex(32).encode()))
+def read_with_peaks(files: list[Path]) -> tuple[int, int, float, list[tuple[int, float]]]:
+    """Rows, rejects, seconds (benchmarks.common.time_reader: groups read as load_files reads them), and the
+    peak memory after each quarter of the files."""
     quarters = [max(1, round(len(files) * q / 4)) for q in (1, 2, 3, 4)]
-    rows = rejects = done = 0
     peaks = []
-    started = time.perf_counter()
-    for group in file_groups(files):
-        for item in read_files(dsn, group, context):
-            if isinstance(item, RawRows):
-                rows += item.batch.num_rows
-            else:
-                rejects += 1
-        done += len(group)
+
+    def probe(done: int) -> None:
         while quarters and done >= quarters[0]:
             peaks.append((quarters.pop(0), peak_mb()))
-    return rows, rejects, time.perf_counter() - started, peaks
+
+    rows, rejects, seconds = time_reader(dsn, files, after_group=probe)
+    return rows, rejects, seconds, peaks
 
 
 def main() -> None:
@@ -85,7 +75,7 @@ def main() -> None:
         files = dsn.discover(folder)
         size = sum(f.stat().st_size for f in files)
         baseline = peak_mb()
-        rows, rejects, seconds, peaks = time_reader(files)
+        rows, rejects, seconds, peaks = read_with_peaks(files)
         lines, _size, duck_seconds = time_duckdb_lines(files)
         print(f"DSN : {args.employees} salariés × {args.months} mois, {len(files)} fichiers, {size / 1e6:.1f} Mo, "
               f"{lines} lignes (générés en {generated:.1f} s)")
