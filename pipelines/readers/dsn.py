@@ -659,13 +659,14 @@ def read_many(paths: list[Path], context: ReadContext) -> Iterator[RawRows | tup
         except SourceFileError as exc:
             yield files.refuse(index, exc)
     yield from parse_buffer()
-    yield from _refuse_incomplete(files, tree, all_natures)
-    yield from _modelled_tables(staging, files, tree, context)
+    natures = tree.natures_of()
+    yield from _refuse_incomplete(files, tree, natures, all_natures)
+    yield from _modelled_tables(staging, files, [len(of_file) for of_file in natures], context)
 
 
-def _refuse_incomplete(files: Files, tree: Tree, all_natures: bool):
+def _refuse_incomplete(files: Files, tree: Tree, natures_of: list[list[str | None]], all_natures: bool):
     """The end-of-file checks: a file with no line, no DSN grammar, no declaration or no monthly one."""
-    for index, (path, natures) in enumerate(zip(files.paths, tree.natures_of(), strict=True)):
+    for index, (path, natures) in enumerate(zip(files.paths, natures_of, strict=True)):
         if index in files.refused:
             continue
         if files.non_blank[index] == 0:
@@ -980,9 +981,10 @@ def _batches(files: Files, table: str, batch: pa.RecordBatch | dict[str, pa.Arra
         yield files.rows(table, batch.slice(offset, BATCH_ROWS))
 
 
-def _modelled_tables(staging: Staging, files: Files, tree: Tree, context: ReadContext):
+def _modelled_tables(staging: Staging, files: Files, declarations: list[int], context: ReadContext):
+    """The modelled raw tables of the files; ``declarations``: how many declarations each file holds."""
     pivot = Pivot(staging, Hasher(context))
-    declared = _declarations(pivot, files, tree, context)
+    declared = _declarations(pivot, files, declarations, context)
     yield from _batches(files, "raw_dsn_declarations", declared)
     has_establishment = pc.is_valid(declared["establishment_line"]).to_numpy(zero_copy_only=False)
     order = np.argsort(declared["establishment_line"].to_numpy(zero_copy_only=False)[has_establishment])
@@ -1063,7 +1065,7 @@ def _contract_of(pay: Instances, jobs: Instances) -> tuple[pa.Array, pa.Array]:
     return number, _take(jobs.line, job)
 
 
-def _declarations(pivot: Pivot, files: Files, tree: Tree, context: ReadContext) -> dict:
+def _declarations(pivot: Pivot, files: Files, declarations: list[int], context: ReadContext) -> dict:
     """One row per establishment of each declaration (few rows: assembled in Python)."""
     def by_line(columns):
         instances = pivot(columns)
@@ -1076,7 +1078,6 @@ def _declarations(pivot: Pivot, files: Files, tree: Tree, context: ReadContext) 
     totals: list[dict] = [{} for _ in files.paths]  # per file
     for line, total in by_line(TOTAL_COLUMNS).items():
         totals[files.of(line)][line] = total
-    declarations = [len(natures) for natures in tree.natures_of()]
     for index, path in enumerate(files.paths):
         if index not in files.refused:
             _check_totals(path, files, context, totals[index], int(files.non_blank[index]), declarations[index])
