@@ -72,18 +72,26 @@ def pivot_copy(cfg: AssociationConfig, root: Path) -> AssociationConfig:
     ), output_root=root / "output")
 
 
+def _module_fixture(item) -> bool:
+    """Whether the test asks for a module-scoped fixture (a run of the module's own associations)."""
+    return any(defs[-1].scope == "module" for defs in item._fixtureinfo.name2fixturedefs.values())
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items) -> None:
-    """Under `--dist loadgroup`, keep on one pytest-xdist worker the tests that share a costly session run, so
-    it is computed once: those asking for the `demo` fixture, and those marked `xdist_group`. pytest-xdist
-    3.8 does this tagging itself on `item._nodeid`, which pytest 9.2 no longer reads (its node ids are
-    `item._id`): without this hook every group is spread over the workers."""
+    """Under `--dist loadgroup`, keep on one pytest-xdist worker the tests that share a costly run, so it is
+    computed once: those asking for the `demo` fixture, those marked `xdist_group`, and otherwise those of
+    one module asking for a module-scoped fixture (each worker would compute it again). pytest-xdist 3.8 does
+    this tagging itself on `item._nodeid`, which pytest 9.2 no longer reads (its node ids are `item._id`):
+    without this hook every group is spread over the workers."""
     if not config.getoption("loadgroup", False):
         return
     for item in items:
         groups = {str(mark.args[0]) for mark in item.iter_markers("xdist_group")}
         if "demo" in item.fixturenames:
             groups.add("demo")
+        if not groups and _module_fixture(item):
+            groups.add(item.path.stem)
         if groups and "@" not in item.nodeid.rpartition("]")[2]:
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(groups))}")
 
